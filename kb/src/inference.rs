@@ -1,0 +1,623 @@
+//! Forward-chaining inference materialised in the `inferred` graph.
+//!
+//! oxigraph does no reasoning, so the platform materialises the entailments
+//! its queries rely on: RDFS (`rdfs:subClassOf`, `rdfs:subPropertyOf`,
+//! `rdfs:domain`, `rdfs:range`, with both hierarchies transitive) and the
+//! OWL 2 RL rules the ontology uses (`owl:inverseOf`, `owl:SymmetricProperty`,
+//! `owl:TransitiveProperty`, `owl:equivalentClass`/`owl:equivalentProperty`).
+//! With the SKOS and ORG axioms of `centralino.ttl` this yields, for example,
+//! `skos:broaderTransitive` from `skos:broader` and
+//! `org:transitiveSubOrganizationOf` from `org:subOrganizationOf`.
+//!
+//! Inputs are the public graphs only ([`Graph::INFERENCE_INPUT`]), so the
+//! inferred graph never exposes personal data or drafts.
+//!
+//! Maintenance is incremental and runs inside the transaction of every
+//! write (see [`WriteTx`](crate::WriteTx)):
+//! - entailments of one triple that do not need other instance triples
+//!   ("local" ones: types from classes, domains and ranges, super-properties,
+//!   inverses) are recomputed per touched node: its inferred triples are
+//!   deleted and derived again from the asserted triples around it;
+//! - triples of transitive properties and of the properties derived from
+//!   them (the "family") depend on whole chains, so when any triple that
+//!   feeds them changes, their closure is recomputed and diffed. The
+//!   hierarchies involved (concepts, offices, classes) are small.
+
+use crate::error::Result;
+use crate::rdf::{Reader, nn};
+use crate::roles::Graph;
+use crate::store::Kb;
+use ontologies::vocab::{owl, rdf, rdfs, xsd};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple};
+use oxigraph::store::Transaction;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The T-Box closures the rules need, built from the `ontology` graph.
+#[derive(Debug, Default)]
+pub struct Reasoner {
+    superclasses: HashMap<NamedNode, Vec<NamedNode>>,
+    superproperties: HashMap<NamedNode, Vec<NamedNode>>,
+    domains: HashMap<NamedNode, Vec<NamedNode>>,
+    ranges: HashMap<NamedNode, Vec<NamedNode>>,
+    inverses: HashMap<NamedNode, Vec<NamedNode>>,
+    transitive: HashSet<NamedNode>,
+    symmetric: HashSet<NamedNode>,
+    /// Predicates whose inferred triples come from the global closure.
+    family: HashSet<NamedNode>,
+    /// Predicates whose triples produce family triples.
+    feeds_family: HashSet<NamedNode>,
+    /// Predicates whose triples produce entailments about their object;
+    /// `true` when those entailments also mention the subject (inverses),
+    /// so every such triple must be read, not just one witness.
+    object_side: HashMap<NamedNode, bool>,
+}
+
+fn is_datatype(c: &NamedNode) -> bool {
+    let s = c.as_str();
+    s.starts_with(xsd::NS) || s == rdf::LANG_STRING || s == rdfs::LITERAL || s == rdfs::RESOURCE
+}
+
+/// Reflexive-transitive successors in a relation, excluding the start.
+fn closure(edges: &HashMap<NamedNode, Vec<NamedNode>>, start: &NamedNode) -> Vec<NamedNode> {
+    let mut seen: BTreeSet<NamedNode> = BTreeSet::new();
+    let mut stack = vec![start.clone()];
+    while let Some(n) = stack.pop() {
+        for next in edges.get(&n).into_iter().flatten() {
+            if next != start && seen.insert(next.clone()) {
+                stack.push(next.clone());
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
+
+impl Reasoner {
+    /// Builds the closures from the T-Box triples.
+    pub fn from_tbox<'a>(
+        triples: impl Iterator<Item = (&'a NamedOrBlankNode, &'a NamedNode, &'a Term)>,
+    ) -> Self {
+        let mut sub_class: HashMap<NamedNode, Vec<NamedNode>> = HashMap::new();
+        let mut sub_prop: HashMap<NamedNode, Vec<NamedNode>> = HashMap::new();
+        let mut r = Reasoner::default();
+        r.transitive.insert(nn(rdfs::SUB_CLASS_OF).into_owned());
+        r.transitive.insert(nn(rdfs::SUB_PROPERTY_OF).into_owned());
+        let push = |m: &mut HashMap<NamedNode, Vec<NamedNode>>, k: &NamedNode, v: &NamedNode| {
+            let e = m.entry(k.clone()).or_default();
+            if !e.contains(v) {
+                e.push(v.clone());
+            }
+        };
+        for (s, p, o) in triples {
+            let (NamedOrBlankNode::NamedNode(s), p) = (s, p.as_str()) else {
+                continue;
+            };
+            let o_node = match o {
+                Term::NamedNode(n) => Some(n),
+                _ => None,
+            };
+            match (p, o_node) {
+                (rdfs::SUB_CLASS_OF, Some(o)) => push(&mut sub_class, s, o),
+                (owl::EQUIVALENT_CLASS, Some(o)) => {
+                    push(&mut sub_class, s, o);
+                    push(&mut sub_class, o, s);
+                }
+                (rdfs::SUB_PROPERTY_OF, Some(o)) => push(&mut sub_prop, s, o),
+                (owl::EQUIVALENT_PROPERTY, Some(o)) => {
+                    push(&mut sub_prop, s, o);
+                    push(&mut sub_prop, o, s);
+                }
+                (rdfs::DOMAIN, Some(o)) => push(&mut r.domains, s, o),
+                (rdfs::RANGE, Some(o)) if !is_datatype(o) => push(&mut r.ranges, s, o),
+                (owl::INVERSE_OF, Some(o)) => {
+                    push(&mut r.inverses, s, o);
+                    push(&mut r.inverses, o, s);
+                }
+                (rdf::TYPE, Some(o)) if o.as_str() == owl::TRANSITIVE_PROPERTY => {
+                    r.transitive.insert(s.clone());
+                }
+                (rdf::TYPE, Some(o)) if o.as_str() == owl::SYMMETRIC_PROPERTY => {
+                    r.symmetric.insert(s.clone());
+                }
+                _ => {}
+            }
+        }
+        for c in sub_class.keys() {
+            r.superclasses.insert(c.clone(), closure(&sub_class, c));
+        }
+        for p in sub_prop.keys() {
+            r.superproperties.insert(p.clone(), closure(&sub_prop, p));
+        }
+        // The family: transitive properties and what derives from them.
+        r.family = r.transitive.clone();
+        loop {
+            let mut grown = r.family.clone();
+            for p in &r.family {
+                grown.extend(r.superproperties.get(p).into_iter().flatten().cloned());
+                grown.extend(r.inverses.get(p).into_iter().flatten().cloned());
+            }
+            if grown.len() == r.family.len() {
+                break;
+            }
+            r.family = grown;
+        }
+        // Classify every predicate the T-Box knows with a probe triple.
+        let known: HashSet<NamedNode> = r
+            .superproperties
+            .keys()
+            .chain(r.domains.keys())
+            .chain(r.ranges.keys())
+            .chain(r.inverses.keys())
+            .chain(r.transitive.iter())
+            .chain(r.symmetric.iter())
+            .cloned()
+            .collect();
+        let x = NamedNode::new_unchecked("urn:centralino:probe:x");
+        let y = NamedNode::new_unchecked("urn:centralino:probe:y");
+        for p in known {
+            let out = r.entail(&Triple::new(x.clone(), p.clone(), y.clone()));
+            if r.family.contains(&p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
+                r.feeds_family.insert(p.clone());
+            }
+            let about_object: Vec<&Triple> = out
+                .iter()
+                .filter(|t| matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if *n == y))
+                .collect();
+            if !about_object.is_empty() {
+                let mentions_subject = about_object
+                    .iter()
+                    .any(|t| matches!(&t.object, Term::NamedNode(n) if *n == x));
+                r.object_side.insert(p, mentions_subject);
+            }
+        }
+        r
+    }
+
+    /// Whether `p` is derived by the global closure.
+    fn is_family(&self, p: &NamedNode) -> bool {
+        self.family.contains(p)
+    }
+
+    /// The local entailments of one triple (without the triple itself):
+    /// everything that follows from it and the T-Box alone.
+    pub fn entail(&self, t: &Triple) -> Vec<Triple> {
+        let mut out: Vec<Triple> = Vec::new();
+        let mut seen: HashSet<Triple> = HashSet::new();
+        let mut work = vec![t.clone()];
+        let type_ = nn(rdf::TYPE);
+        while let Some(t) = work.pop() {
+            if !seen.insert(t.clone()) {
+                continue;
+            }
+            if seen.len() > 1 {
+                out.push(t.clone());
+            }
+            if t.predicate.as_ref() == type_ {
+                if let Term::NamedNode(c) = &t.object {
+                    for d in self.superclasses.get(c).into_iter().flatten() {
+                        work.push(Triple::new(t.subject.clone(), type_, d.clone()));
+                    }
+                }
+                continue;
+            }
+            for q in self.superproperties.get(&t.predicate).into_iter().flatten() {
+                work.push(Triple::new(t.subject.clone(), q.clone(), t.object.clone()));
+            }
+            for c in self.domains.get(&t.predicate).into_iter().flatten() {
+                work.push(Triple::new(t.subject.clone(), type_, c.clone()));
+            }
+            let object_node: Option<NamedOrBlankNode> = match &t.object {
+                Term::NamedNode(n) => Some(n.clone().into()),
+                Term::BlankNode(b) => Some(b.clone().into()),
+                _ => None,
+            };
+            if let Some(o) = object_node {
+                for c in self.ranges.get(&t.predicate).into_iter().flatten() {
+                    work.push(Triple::new(o.clone(), type_, c.clone()));
+                }
+                for q in self.inverses.get(&t.predicate).into_iter().flatten() {
+                    work.push(Triple::new(o.clone(), q.clone(), t.subject.clone()));
+                }
+                if self.symmetric.contains(&t.predicate) {
+                    work.push(Triple::new(o, t.predicate.clone(), t.subject.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn input_graphs(kb: &Kb) -> Vec<NamedNodeRef<'_>> {
+    Graph::INFERENCE_INPUT
+        .iter()
+        .map(|g| kb.graph(*g))
+        .collect()
+}
+
+fn in_inferred(kb: &Kb, t: Triple) -> Quad {
+    t.in_graph(GraphName::NamedNode(kb.graph(Graph::Inferred).into_owned()))
+}
+
+/// Recomputes the closure of the family predicates and stores the
+/// difference. Returns the nodes whose family triples changed.
+fn refresh_family(
+    kb: &Kb,
+    r: &Reasoner,
+    tx: &mut Transaction<'_>,
+) -> Result<HashSet<NamedOrBlankNode>> {
+    let mut triples: HashSet<Triple> = HashSet::new();
+    for g in input_graphs(kb) {
+        for p in &r.feeds_family {
+            for q in tx.quads(None, Some(p.as_ref()), None, Some(g.into()))? {
+                let t = Triple::new(q.subject, q.predicate, q.object);
+                for e in r.entail(&t) {
+                    if r.is_family(&e.predicate) {
+                        triples.insert(e);
+                    }
+                }
+                if r.is_family(&t.predicate) {
+                    triples.insert(t);
+                }
+            }
+        }
+    }
+    // Transitive closure, then derived family triples, to a fixpoint.
+    loop {
+        let before = triples.len();
+        for tp in &r.transitive {
+            let mut succ: HashMap<NamedOrBlankNode, Vec<Term>> = HashMap::new();
+            for t in triples.iter().filter(|t| &t.predicate == tp) {
+                succ.entry(t.subject.clone())
+                    .or_default()
+                    .push(t.object.clone());
+            }
+            let mut new = Vec::new();
+            for start in succ.keys() {
+                let mut seen: HashSet<Term> = HashSet::new();
+                let mut stack: Vec<Term> = succ[start].clone();
+                while let Some(n) = stack.pop() {
+                    if !seen.insert(n.clone()) {
+                        continue;
+                    }
+                    let node: Option<NamedOrBlankNode> = match &n {
+                        Term::NamedNode(x) => Some(x.clone().into()),
+                        Term::BlankNode(x) => Some(x.clone().into()),
+                        _ => None,
+                    };
+                    if let Some(next) = node.and_then(|k| succ.get(&k)) {
+                        stack.extend(next.iter().cloned());
+                    }
+                    new.push(Triple::new(start.clone(), tp.clone(), n));
+                }
+            }
+            triples.extend(new);
+        }
+        let derived: Vec<Triple> = triples
+            .iter()
+            .flat_map(|t| r.entail(t))
+            .filter(|t| r.is_family(&t.predicate))
+            .collect();
+        triples.extend(derived);
+        if triples.len() == before {
+            break;
+        }
+    }
+    let inferred = kb.graph(Graph::Inferred);
+    let mut stored: HashSet<Triple> = HashSet::new();
+    for p in &r.family {
+        for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
+            stored.insert(Triple::new(q.subject, q.predicate, q.object));
+        }
+    }
+    let mut changed = HashSet::new();
+    let note = |t: &Triple, changed: &mut HashSet<NamedOrBlankNode>| {
+        changed.insert(t.subject.clone());
+        match &t.object {
+            Term::NamedNode(n) => {
+                changed.insert(n.clone().into());
+            }
+            Term::BlankNode(b) => {
+                changed.insert(b.clone().into());
+            }
+            _ => {}
+        }
+    };
+    for t in stored.difference(&triples) {
+        note(t, &mut changed);
+        tx.remove(&in_inferred(kb, t.clone()));
+    }
+    for t in triples.difference(&stored) {
+        note(t, &mut changed);
+        tx.insert(&in_inferred(kb, t.clone()));
+    }
+    Ok(changed)
+}
+
+/// Recomputes the local (non-family) entailments about `nodes`.
+fn refresh_nodes(
+    kb: &Kb,
+    r: &Reasoner,
+    tx: &mut Transaction<'_>,
+    nodes: &HashSet<NamedOrBlankNode>,
+) -> Result<()> {
+    let inferred = kb.graph(Graph::Inferred);
+    let inputs = input_graphs(kb);
+    for n in nodes {
+        let mut sources: Vec<Triple> = Vec::new();
+        let as_term: Term = match n {
+            NamedOrBlankNode::NamedNode(x) => x.clone().into(),
+            NamedOrBlankNode::BlankNode(x) => x.clone().into(),
+        };
+        for g in &inputs {
+            for q in tx.quads(Some(n.as_ref()), None, None, Some((*g).into()))? {
+                sources.push(Triple::new(q.subject, q.predicate, q.object));
+            }
+            for (p, needs_all) in &r.object_side {
+                let quads = tx.quads_for_pattern(
+                    None,
+                    Some(p.as_ref()),
+                    Some(as_term.as_ref()),
+                    Some((*g).into()),
+                );
+                let take = if *needs_all { usize::MAX } else { 1 };
+                for q in quads.take(take) {
+                    let q = q?;
+                    sources.push(Triple::new(q.subject, q.predicate, q.object));
+                }
+            }
+        }
+        for q in tx.quads(Some(n.as_ref()), None, None, Some(inferred.into()))? {
+            if r.is_family(&q.predicate) {
+                sources.push(Triple::new(q.subject, q.predicate, q.object));
+            }
+        }
+        for q in tx.quads(None, None, Some(as_term.as_ref()), Some(inferred.into()))? {
+            if r.is_family(&q.predicate) {
+                sources.push(Triple::new(q.subject, q.predicate, q.object));
+            }
+        }
+        let wanted: HashSet<Triple> = sources
+            .iter()
+            .flat_map(|t| r.entail(t))
+            .filter(|t| &t.subject == n && !r.is_family(&t.predicate))
+            .collect();
+        let stored: HashSet<Triple> = tx
+            .quads(Some(n.as_ref()), None, None, Some(inferred.into()))?
+            .into_iter()
+            .filter(|q| !r.is_family(&q.predicate))
+            .map(|q| Triple::new(q.subject, q.predicate, q.object))
+            .collect();
+        for t in stored.difference(&wanted) {
+            tx.remove(&in_inferred(kb, t.clone()));
+        }
+        for t in wanted.difference(&stored) {
+            tx.insert(&in_inferred(kb, t.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Brings the inferred graph up to date after `changed` quads were
+/// inserted into or removed from the transaction.
+pub(crate) fn apply_changes(
+    kb: &Kb,
+    r: &Reasoner,
+    tx: &mut Transaction<'_>,
+    changed: &[Quad],
+) -> Result<()> {
+    let inputs = input_graphs(kb);
+    let relevant: Vec<&Quad> = changed
+        .iter()
+        .filter(
+            |q| matches!(&q.graph_name, GraphName::NamedNode(g) if inputs.contains(&g.as_ref())),
+        )
+        .collect();
+    if relevant.is_empty() {
+        return Ok(());
+    }
+    let mut nodes: HashSet<NamedOrBlankNode> = HashSet::new();
+    let mut family_touched = false;
+    for q in &relevant {
+        nodes.insert(q.subject.clone());
+        if let Some(needs) = r.object_side.get(&q.predicate) {
+            let _ = needs;
+            match &q.object {
+                Term::NamedNode(n) => {
+                    nodes.insert(n.clone().into());
+                }
+                Term::BlankNode(b) => {
+                    nodes.insert(b.clone().into());
+                }
+                _ => {}
+            }
+        }
+        family_touched |= r.feeds_family.contains(&q.predicate);
+    }
+    if family_touched {
+        nodes.extend(refresh_family(kb, r, tx)?);
+    }
+    refresh_nodes(kb, r, tx, &nodes)
+}
+
+/// Recomputes the whole inferred graph from scratch.
+pub(crate) fn recompute_all(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<()> {
+    let inferred = kb.graph(Graph::Inferred);
+    tx.clear_graph(inferred)?;
+    refresh_family(kb, r, tx)?;
+    let mut out: HashSet<Triple> = HashSet::new();
+    for g in input_graphs(kb) {
+        for q in tx.quads(None, None, None, Some(g.into()))? {
+            let t = Triple::new(q.subject, q.predicate, q.object);
+            out.extend(
+                r.entail(&t)
+                    .into_iter()
+                    .filter(|e| !r.is_family(&e.predicate)),
+            );
+        }
+    }
+    for p in &r.family {
+        for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
+            let t = Triple::new(q.subject, q.predicate, q.object);
+            out.extend(
+                r.entail(&t)
+                    .into_iter()
+                    .filter(|e| !r.is_family(&e.predicate)),
+            );
+        }
+    }
+    for t in out {
+        tx.insert(&in_inferred(kb, t));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each rule on its own, with a synthetic T-Box.
+    use super::*;
+
+    fn n(s: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("urn:t:{s}"))
+    }
+
+    fn reasoner(tbox: &[(&str, &str, &str)]) -> Reasoner {
+        let triples: Vec<(NamedOrBlankNode, NamedNode, Term)> = tbox
+            .iter()
+            .map(|(s, p, o)| {
+                let o = if o.starts_with("http") {
+                    NamedNode::new_unchecked(*o)
+                } else {
+                    n(o)
+                };
+                (n(s).into(), NamedNode::new_unchecked(*p), o.into())
+            })
+            .collect();
+        Reasoner::from_tbox(triples.iter().map(|(s, p, o)| (s, p, o)))
+    }
+
+    fn t(s: &str, p: &str, o: &str) -> Triple {
+        let p = if p.starts_with("http") {
+            NamedNode::new_unchecked(p)
+        } else {
+            n(p)
+        };
+        Triple::new(n(s), p, n(o))
+    }
+
+    fn has(out: &[Triple], s: &str, p: &str, o: &str) -> bool {
+        out.contains(&t(s, p, o))
+    }
+
+    #[test]
+    fn sub_class_of_is_transitive_for_instances() {
+        let r = reasoner(&[
+            ("A", rdfs::SUB_CLASS_OF, "B"),
+            ("B", rdfs::SUB_CLASS_OF, "C"),
+        ]);
+        let out = r.entail(&t("x", rdf::TYPE, "A"));
+        assert!(has(&out, "x", rdf::TYPE, "B") && has(&out, "x", rdf::TYPE, "C"));
+        assert!(
+            !has(&out, "x", rdf::TYPE, "A"),
+            "the input itself is not repeated"
+        );
+    }
+
+    #[test]
+    fn sub_property_of() {
+        let r = reasoner(&[
+            ("p", rdfs::SUB_PROPERTY_OF, "q"),
+            ("q", rdfs::SUB_PROPERTY_OF, "s"),
+        ]);
+        let out = r.entail(&t("x", "p", "y"));
+        assert!(has(&out, "x", "q", "y") && has(&out, "x", "s", "y"));
+    }
+
+    #[test]
+    fn domain_and_range_with_superclasses() {
+        let r = reasoner(&[
+            ("p", rdfs::DOMAIN, "D"),
+            ("p", rdfs::RANGE, "R"),
+            ("R", rdfs::SUB_CLASS_OF, "S"),
+        ]);
+        let out = r.entail(&t("x", "p", "y"));
+        assert!(has(&out, "x", rdf::TYPE, "D"));
+        assert!(has(&out, "y", rdf::TYPE, "R") && has(&out, "y", rdf::TYPE, "S"));
+        let lit = Triple::new(
+            n("x"),
+            n("p"),
+            oxigraph::model::Literal::new_simple_literal("v"),
+        );
+        assert!(
+            r.entail(&lit).iter().all(|t| t.subject == n("x").into()),
+            "literals get no type"
+        );
+    }
+
+    #[test]
+    fn datatype_ranges_are_ignored() {
+        let r = reasoner(&[("p", rdfs::RANGE, xsd::STRING)]);
+        assert!(r.entail(&t("x", "p", "y")).is_empty());
+    }
+
+    #[test]
+    fn inverse_of_works_both_ways_and_through_sub_properties() {
+        let r = reasoner(&[
+            ("p", owl::INVERSE_OF, "q"),
+            ("p0", rdfs::SUB_PROPERTY_OF, "p"),
+        ]);
+        assert!(has(&r.entail(&t("x", "p", "y")), "y", "q", "x"));
+        assert!(has(&r.entail(&t("y", "q", "x")), "x", "p", "y"));
+        assert!(has(&r.entail(&t("x", "p0", "y")), "y", "q", "x"));
+    }
+
+    #[test]
+    fn symmetric_property() {
+        let r = reasoner(&[("p", rdf::TYPE, owl::SYMMETRIC_PROPERTY)]);
+        assert!(has(&r.entail(&t("x", "p", "y")), "y", "p", "x"));
+    }
+
+    #[test]
+    fn equivalent_class_and_property() {
+        let r = reasoner(&[
+            ("A", owl::EQUIVALENT_CLASS, "B"),
+            ("p", owl::EQUIVALENT_PROPERTY, "q"),
+        ]);
+        assert!(has(&r.entail(&t("x", rdf::TYPE, "B")), "x", rdf::TYPE, "A"));
+        assert!(has(&r.entail(&t("x", "q", "y")), "x", "p", "y"));
+    }
+
+    #[test]
+    fn transitive_properties_form_the_family() {
+        let r = reasoner(&[
+            ("b", rdfs::SUB_PROPERTY_OF, "bt"),
+            ("bt", rdf::TYPE, owl::TRANSITIVE_PROPERTY),
+            ("nt", owl::INVERSE_OF, "bt"),
+        ]);
+        assert!(r.is_family(&n("bt")) && r.is_family(&n("nt")));
+        assert!(!r.is_family(&n("b")));
+        assert!(r.feeds_family.contains(&n("b")));
+        assert!(
+            r.is_family(&NamedNode::new_unchecked(rdfs::SUB_CLASS_OF)),
+            "RDFS hierarchies are transitive"
+        );
+    }
+
+    #[test]
+    fn object_side_predicates_are_classified() {
+        let r = reasoner(&[
+            ("p", rdfs::RANGE, "R"),
+            ("q", owl::INVERSE_OF, "qi"),
+            ("d", rdfs::DOMAIN, "D"),
+        ]);
+        assert_eq!(
+            r.object_side.get(&n("p")),
+            Some(&false),
+            "range needs one witness"
+        );
+        assert_eq!(
+            r.object_side.get(&n("q")),
+            Some(&true),
+            "inverses need every subject"
+        );
+        assert!(!r.object_side.contains_key(&n("d")));
+    }
+}
