@@ -37,13 +37,7 @@ impl Kb {
     }
 
     /// Writes one activity in the audit graph and returns its IRI.
-    pub(crate) fn record_activity(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        rec: ActivityRecord<'_>,
-    ) -> NamedNode {
+    pub(crate) fn record_activity(&self, w: &mut WriteTx<'_>, actor: &Actor, now: DateTime<Utc>, rec: ActivityRecord<'_>) -> NamedNode {
         let audit = self.graph(Graph::Audit).into_owned();
         let act = self.iri(&format!("id/activity/{}", uuid::Uuid::new_v4()));
         let mut add = |p: &'static str, o: Term| {
@@ -52,10 +46,7 @@ impl Kb {
         add(rdf::TYPE, nn(rec.class).into_owned().into());
         add(cc::ACTIVITY_KIND, lit(rec.kind).into());
         add(rec.about_property, rec.about.clone().into());
-        add(
-            prov::WAS_ASSOCIATED_WITH,
-            self.agent_iri(&actor.username).into(),
-        );
+        add(prov::WAS_ASSOCIATED_WITH, self.agent_iri(&actor.username).into());
         add(prov::STARTED_AT_TIME, lit_datetime(now).into());
         add(prov::ENDED_AT_TIME, lit_datetime(now).into());
         if let Some(c) = rec.comment.map(str::trim).filter(|c| !c.is_empty()) {

@@ -78,10 +78,7 @@ pub fn slug(label: &str) -> String {
 
 /// N-Triples text of some quads (snapshots in the audit graph).
 pub(crate) fn snapshot(quads: &[Quad]) -> String {
-    quads
-        .iter()
-        .map(|q| format!("{} {} {} .\n", q.subject, q.predicate, q.object))
-        .collect()
+    quads.iter().map(|q| format!("{} {} {} .\n", q.subject, q.predicate, q.object)).collect()
 }
 
 impl Kb {
@@ -90,16 +87,8 @@ impl Kb {
     }
 
     fn concept_from(&self, reader: &impl Reader, iri: &NamedNode) -> Result<Option<Concept>> {
-        let quads = reader.quads(
-            Some(iri.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::Taxonomy).into()),
-        )?;
-        if !quads
-            .iter()
-            .any(|q| q.predicate.as_str() == rdf::TYPE && term_value(&q.object) == skos::CONCEPT)
-        {
+        let quads = reader.quads(Some(iri.as_ref().into()), None, None, Some(self.graph(Graph::Taxonomy).into()))?;
+        if !quads.iter().any(|q| q.predicate.as_str() == rdf::TYPE && term_value(&q.object) == skos::CONCEPT) {
             return Ok(None);
         }
         let mut c = Concept {
@@ -141,12 +130,7 @@ impl Kb {
     pub fn concepts(&self, scheme: Option<&str>) -> Result<Vec<Concept>> {
         let tax = self.graph(Graph::Taxonomy);
         let mut out = Vec::new();
-        for q in self.store().quads(
-            None,
-            Some(nn(rdf::TYPE)),
-            Some(nn(skos::CONCEPT).into()),
-            Some(tax.into()),
-        )? {
+        for q in self.store().quads(None, Some(nn(rdf::TYPE)), Some(nn(skos::CONCEPT).into()), Some(tax.into()))? {
             let NamedOrBlankNode::NamedNode(n) = q.subject else {
                 continue;
             };
@@ -169,23 +153,12 @@ impl Kb {
             let parent = c.broader.clone().filter(|b| known.contains(b));
             children.entry(parent).or_default().push(c);
         }
-        fn build(
-            parent: Option<String>,
-            children: &mut BTreeMap<Option<String>, Vec<Concept>>,
-            depth: usize,
-        ) -> Vec<ConceptNode> {
+        fn build(parent: Option<String>, children: &mut BTreeMap<Option<String>, Vec<Concept>>, depth: usize) -> Vec<ConceptNode> {
             let list = children.remove(&parent).unwrap_or_default();
             list.into_iter()
                 .map(|c| {
-                    let kids = if depth < 32 {
-                        build(Some(c.iri.clone()), children, depth + 1)
-                    } else {
-                        Vec::new()
-                    };
-                    ConceptNode {
-                        concept: c,
-                        children: kids,
-                    }
+                    let kids = if depth < 32 { build(Some(c.iri.clone()), children, depth + 1) } else { Vec::new() };
+                    ConceptNode { concept: c, children: kids }
                 })
                 .collect()
         }
@@ -204,27 +177,14 @@ impl Kb {
 
     fn require_concept(&self, w: &WriteTx<'_>, iri: &str, field: &str) -> Result<NamedNode> {
         let n = parse_iri(field, iri)?;
-        if w.has(
-            n.as_ref(),
-            rdf::TYPE,
-            nn(skos::CONCEPT).into(),
-            self.graph(Graph::Taxonomy),
-        )? {
+        if w.has(n.as_ref(), rdf::TYPE, nn(skos::CONCEPT).into(), self.graph(Graph::Taxonomy))? {
             Ok(n)
         } else {
             Err(Error::not_found("concept", iri))
         }
     }
 
-    fn record_change(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        kind: &str,
-        about: &NamedNode,
-        before: &[Quad],
-        comment: Option<&str>,
-    ) {
+    fn record_change(&self, w: &mut WriteTx<'_>, actor: &Actor, kind: &str, about: &NamedNode, before: &[Quad], comment: Option<&str>) {
         self.record_activity(
             w,
             actor,
@@ -249,12 +209,7 @@ impl Kb {
     }
 
     /// Inside a write: creates a concept (see [`Kb::create_concept`]).
-    pub fn create_concept_in(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        new: &NewConcept,
-    ) -> Result<String> {
+    pub fn create_concept_in(&self, w: &mut WriteTx<'_>, actor: &Actor, new: &NewConcept) -> Result<String> {
         actor.require("edit the classification tree", ADMINS)?;
         let label = new.label.trim();
         if label.is_empty() {
@@ -262,25 +217,13 @@ impl Kb {
         }
         let scheme = parse_iri("scheme", &new.scheme)?;
         let tax = self.tax();
-        if !w.has(
-            scheme.as_ref(),
-            rdf::TYPE,
-            nn(skos::CONCEPT_SCHEME).into(),
-            tax.as_ref(),
-        )? {
+        if !w.has(scheme.as_ref(), rdf::TYPE, nn(skos::CONCEPT_SCHEME).into(), tax.as_ref())? {
             return Err(Error::not_found("scheme", scheme.as_str()));
         }
-        let parent = new
-            .parent
-            .as_deref()
-            .map(|p| self.require_concept(w, p, "parent"))
-            .transpose()?;
+        let parent = new.parent.as_deref().map(|p| self.require_concept(w, p, "parent")).transpose()?;
         let base = slug(label);
         if base.is_empty() {
-            return Err(Error::invalid(
-                "label",
-                "needs at least one letter or digit",
-            ));
+            return Err(Error::invalid("label", "needs at least one letter or digit"));
         }
         let mut iri = self.iri(&format!("id/concept/{base}"));
         let mut i = 2;
@@ -288,33 +231,17 @@ impl Kb {
             iri = self.iri(&format!("id/concept/{base}-{i}"));
             i += 1;
         }
-        let mut add =
-            |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, tax.clone()));
+        let mut add = |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, tax.clone()));
         add(rdf::TYPE, nn(skos::CONCEPT).into_owned().into());
         add(skos::IN_SCHEME, scheme.clone().into());
         add(skos::PREF_LABEL, lit_lang(label, "it").into());
-        if let Some(en) = new
-            .label_en
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(en) = new.label_en.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             add(skos::PREF_LABEL, lit_lang(en, "en").into());
         }
-        for a in new
-            .alt_labels
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
+        for a in new.alt_labels.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             add(skos::ALT_LABEL, lit_lang(a, "it").into());
         }
-        if let Some(n) = new
-            .notation
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(n) = new.notation.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             add(skos::NOTATION, lit(n).into());
         }
         match &parent {
@@ -327,13 +254,7 @@ impl Kb {
 
     /// Renames a concept (preferred labels); the old Italian label is kept
     /// as an alternative label so searches by it still work.
-    pub fn rename_concept(
-        &self,
-        actor: &Actor,
-        iri: &str,
-        label: &str,
-        label_en: Option<&str>,
-    ) -> Result<()> {
+    pub fn rename_concept(&self, actor: &Actor, iri: &str, label: &str, label_en: Option<&str>) -> Result<()> {
         actor.require("edit the classification tree", ADMINS)?;
         let label = label.trim();
         if label.is_empty() {
@@ -342,16 +263,8 @@ impl Kb {
         self.write(|w| {
             let c = self.require_concept(w, iri, "concept")?;
             let tax = self.tax();
-            let before = w.quads(
-                Some(c.as_ref().into()),
-                None,
-                None,
-                Some(tax.as_ref().into()),
-            )?;
-            for q in before
-                .iter()
-                .filter(|q| q.predicate.as_str() == skos::PREF_LABEL)
-            {
+            let before = w.quads(Some(c.as_ref().into()), None, None, Some(tax.as_ref().into()))?;
+            for q in before.iter().filter(|q| q.predicate.as_str() == skos::PREF_LABEL) {
                 let Term::Literal(l) = &q.object else {
                     continue;
                 };
@@ -361,69 +274,31 @@ impl Kb {
                 }
                 w.remove(q);
                 if !is_en && l.value() != label {
-                    w.insert(&Quad::new(
-                        c.clone(),
-                        nn(skos::ALT_LABEL),
-                        lit_lang(l.value(), "it"),
-                        tax.clone(),
-                    ));
+                    w.insert(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l.value(), "it"), tax.clone()));
                 }
             }
-            w.insert(&Quad::new(
-                c.clone(),
-                nn(skos::PREF_LABEL),
-                lit_lang(label, "it"),
-                tax.clone(),
-            ));
+            w.insert(&Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(label, "it"), tax.clone()));
             if let Some(en) = label_en.map(str::trim).filter(|s| !s.is_empty()) {
-                w.insert(&Quad::new(
-                    c.clone(),
-                    nn(skos::PREF_LABEL),
-                    lit_lang(en, "en"),
-                    tax.clone(),
-                ));
+                w.insert(&Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(en, "en"), tax.clone()));
             }
-            w.remove(&Quad::new(
-                c.clone(),
-                nn(skos::ALT_LABEL),
-                lit_lang(label, "it"),
-                tax.clone(),
-            ));
+            w.remove(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(label, "it"), tax.clone()));
             self.record_change(w, actor, "rename-concept", &c, &before, None);
             Ok(())
         })
     }
 
     /// Replaces the alternative labels (synonyms) of a concept.
-    pub fn set_concept_alt_labels(
-        &self,
-        actor: &Actor,
-        iri: &str,
-        labels: &[String],
-    ) -> Result<()> {
+    pub fn set_concept_alt_labels(&self, actor: &Actor, iri: &str, labels: &[String]) -> Result<()> {
         actor.require("edit the classification tree", ADMINS)?;
         self.write(|w| {
             let c = self.require_concept(w, iri, "concept")?;
             let tax = self.tax();
-            let before = w.quads(
-                Some(c.as_ref().into()),
-                None,
-                None,
-                Some(tax.as_ref().into()),
-            )?;
-            for q in before
-                .iter()
-                .filter(|q| q.predicate.as_str() == skos::ALT_LABEL)
-            {
+            let before = w.quads(Some(c.as_ref().into()), None, None, Some(tax.as_ref().into()))?;
+            for q in before.iter().filter(|q| q.predicate.as_str() == skos::ALT_LABEL) {
                 w.remove(q);
             }
             for l in labels.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-                w.insert(&Quad::new(
-                    c.clone(),
-                    nn(skos::ALT_LABEL),
-                    lit_lang(l, "it"),
-                    tax.clone(),
-                ));
+                w.insert(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l, "it"), tax.clone()));
             }
             self.record_change(w, actor, "relabel-concept", &c, &before, None);
             Ok(())
@@ -451,42 +326,21 @@ impl Kb {
         actor.require("edit the classification tree", ADMINS)?;
         self.write(|w| {
             let c = self.require_concept(w, iri, "concept")?;
-            let parent = new_parent
-                .map(|p| self.require_concept(w, p, "parent"))
-                .transpose()?;
+            let parent = new_parent.map(|p| self.require_concept(w, p, "parent")).transpose()?;
             if let Some(p) = &parent
                 && (p == &c || self.ancestors(w, p)?.contains(&c))
             {
-                return Err(Error::Cycle {
-                    id: c.as_str().into(),
-                    parent: p.as_str().into(),
-                });
+                return Err(Error::Cycle { id: c.as_str().into(), parent: p.as_str().into() });
             }
             let tax = self.tax();
-            let before = w.quads(
-                Some(c.as_ref().into()),
-                None,
-                None,
-                Some(tax.as_ref().into()),
-            )?;
-            let scheme = before
-                .iter()
-                .find(|q| q.predicate.as_str() == skos::IN_SCHEME)
-                .map(|q| q.object.clone());
-            for q in before
-                .iter()
-                .filter(|q| matches!(q.predicate.as_str(), skos::BROADER | skos::TOP_CONCEPT_OF))
-            {
+            let before = w.quads(Some(c.as_ref().into()), None, None, Some(tax.as_ref().into()))?;
+            let scheme = before.iter().find(|q| q.predicate.as_str() == skos::IN_SCHEME).map(|q| q.object.clone());
+            for q in before.iter().filter(|q| matches!(q.predicate.as_str(), skos::BROADER | skos::TOP_CONCEPT_OF)) {
                 w.remove(q);
             }
             match (parent, scheme) {
                 (Some(p), _) => w.insert(&Quad::new(c.clone(), nn(skos::BROADER), p, tax.clone())),
-                (None, Some(s)) => w.insert(&Quad::new(
-                    c.clone(),
-                    nn(skos::TOP_CONCEPT_OF),
-                    s,
-                    tax.clone(),
-                )),
+                (None, Some(s)) => w.insert(&Quad::new(c.clone(), nn(skos::TOP_CONCEPT_OF), s, tax.clone())),
                 (None, None) => {}
             }
             self.record_change(w, actor, "move-concept", &c, &before, None);
@@ -500,20 +354,10 @@ impl Kb {
         let mut refs = Vec::new();
         for g in [Graph::KbPublished, Graph::KbWorkspace] {
             for p in [dcterms::SUBJECT, cc::AUDIENCE] {
-                refs.extend(reader.quads(
-                    None,
-                    Some(nn(p)),
-                    Some(c.as_ref().into()),
-                    Some(self.graph(g).into()),
-                )?);
+                refs.extend(reader.quads(None, Some(nn(p)), Some(c.as_ref().into()), Some(self.graph(g).into()))?);
             }
         }
-        refs.extend(reader.quads(
-            None,
-            Some(nn(skos::BROADER)),
-            Some(c.as_ref().into()),
-            Some(self.graph(Graph::Taxonomy).into()),
-        )?);
+        refs.extend(reader.quads(None, Some(nn(skos::BROADER)), Some(c.as_ref().into()), Some(self.graph(Graph::Taxonomy).into()))?);
         Ok(refs)
     }
 
@@ -525,11 +369,7 @@ impl Kb {
             let c = self.require_concept(w, iri, "concept")?;
             let refs = self.concept_references(w, &c)?;
             if !refs.is_empty() {
-                return Err(Error::InUse {
-                    kind: "concept",
-                    id: c.as_str().into(),
-                    count: refs.len(),
-                });
+                return Err(Error::InUse { kind: "concept", id: c.as_str().into(), count: refs.len() });
             }
             let before = w.remove_subject(c.as_ref(), self.graph(Graph::Taxonomy))?;
             self.record_change(w, actor, "delete-concept", &c, &before, None);
@@ -546,51 +386,25 @@ impl Kb {
             let s = self.require_concept(w, source, "source")?;
             let t = self.require_concept(w, target, "target")?;
             if s == t || self.ancestors(w, &t)?.contains(&s) {
-                return Err(Error::Cycle {
-                    id: s.as_str().into(),
-                    parent: t.as_str().into(),
-                });
+                return Err(Error::Cycle { id: s.as_str().into(), parent: t.as_str().into() });
             }
             let tax = self.tax();
             let refs = self.concept_references(w, &s)?;
             for q in &refs {
                 w.remove(q);
-                w.insert(&Quad::new(
-                    q.subject.clone(),
-                    q.predicate.clone(),
-                    t.clone(),
-                    q.graph_name.clone(),
-                ));
+                w.insert(&Quad::new(q.subject.clone(), q.predicate.clone(), t.clone(), q.graph_name.clone()));
             }
             let before = w.remove_subject(s.as_ref(), tax.as_ref())?;
             let target_pref: Vec<Term> = w.objects(t.as_ref(), skos::PREF_LABEL, tax.as_ref())?;
-            for q in before
-                .iter()
-                .filter(|q| matches!(q.predicate.as_str(), skos::PREF_LABEL | skos::ALT_LABEL))
-            {
+            for q in before.iter().filter(|q| matches!(q.predicate.as_str(), skos::PREF_LABEL | skos::ALT_LABEL)) {
                 if !target_pref.contains(&q.object) {
-                    w.insert(&Quad::new(
-                        t.clone(),
-                        nn(skos::ALT_LABEL),
-                        q.object.clone(),
-                        tax.clone(),
-                    ));
+                    w.insert(&Quad::new(t.clone(), nn(skos::ALT_LABEL), q.object.clone(), tax.clone()));
                 }
             }
-            for q in w.quads(
-                None,
-                None,
-                Some(s.as_ref().into()),
-                Some(tax.as_ref().into()),
-            )? {
+            for q in w.quads(None, None, Some(s.as_ref().into()), Some(tax.as_ref().into()))? {
                 w.remove(&q);
             }
-            w.insert(&Quad::new(
-                s.clone(),
-                nn(cc::MERGED_INTO),
-                t.clone(),
-                tax.clone(),
-            ));
+            w.insert(&Quad::new(s.clone(), nn(cc::MERGED_INTO), t.clone(), tax.clone()));
             let comment = format!("merged into {}", t.as_str());
             self.record_change(w, actor, "merge-concept", &s, &before, Some(&comment));
             Ok(refs.len())
@@ -605,10 +419,7 @@ mod tests {
     #[test]
     fn slugs_fold_accents_and_punctuation() {
         assert_eq!(slug("Sanità > Esenzioni"), "sanita-esenzioni");
-        assert_eq!(
-            slug("  Attività produttive e fondi europei "),
-            "attivita-produttive-e-fondi-europei"
-        );
+        assert_eq!(slug("  Attività produttive e fondi europei "), "attivita-produttive-e-fondi-europei");
         assert_eq!(slug("L'ufficio"), "l-ufficio");
     }
 }

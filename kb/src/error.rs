@@ -51,17 +51,13 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Another process holds the data directory.
-    #[error(
-        "the data directory {path} is in use by another centralino process; stop it or choose another --data-dir"
-    )]
+    #[error("the data directory {path} is in use by another centralino process; stop it or choose another --data-dir")]
     DataDirLocked {
         /// The data directory.
         path: PathBuf,
     },
     /// The data directory was created with other settings.
-    #[error(
-        "configuration mismatch for `{field}`: the data directory has {stored:?}, the configuration asks for {configured:?}"
-    )]
+    #[error("configuration mismatch for `{field}`: the data directory has {stored:?}, the configuration asks for {configured:?}")]
     ConfigMismatch {
         /// The setting.
         field: &'static str,
@@ -182,17 +178,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// Shorthand for [`Error::InvalidValue`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::InvalidValue {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::InvalidValue { field: field.into(), message: message.into() }
     }
 
     /// Shorthand for [`Error::NotFound`].
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound {
-            kind,
-            id: id.into(),
-        }
+        Self::NotFound { kind, id: id.into() }
     }
 }

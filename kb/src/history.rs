@@ -35,26 +35,16 @@ pub struct HistoryEntry {
 impl Kb {
     /// The history of item `id`, oldest first.
     pub fn history(&self, actor: &Actor, id: &str) -> Result<Vec<HistoryEntry>> {
-        actor.require(
-            "read item history",
-            &[Role::Publisher, Role::Approver, Role::Admin],
-        )?;
+        actor.require("read item history", &[Role::Publisher, Role::Approver, Role::Admin])?;
         self.item_status(id)?;
         let audit = self.graph(Graph::Audit);
         let item = item_iri(self, id);
         let mut out = Vec::new();
-        for q in self.store().quads(
-            None,
-            Some(nn(cc::ON_ITEM)),
-            Some(item.as_ref().into()),
-            Some(audit.into()),
-        )? {
+        for q in self.store().quads(None, Some(nn(cc::ON_ITEM)), Some(item.as_ref().into()), Some(audit.into()))? {
             let NamedOrBlankNode::NamedNode(act) = q.subject else {
                 continue;
             };
-            let props =
-                self.store()
-                    .quads(Some(act.as_ref().into()), None, None, Some(audit.into()))?;
+            let props = self.store().quads(Some(act.as_ref().into()), None, None, Some(audit.into()))?;
             let mut e = HistoryEntry {
                 activity: act.as_str().to_owned(),
                 kind: String::new(),
@@ -69,14 +59,10 @@ impl Kb {
                 let v = term_value(&p.object);
                 match p.predicate.as_str() {
                     cc::ACTIVITY_KIND => e.kind = v.to_owned(),
-                    prov::WAS_ASSOCIATED_WITH => {
-                        e.user = v.rsplit('/').next().unwrap_or(v).to_owned()
-                    }
+                    prov::WAS_ASSOCIATED_WITH => e.user = v.rsplit('/').next().unwrap_or(v).to_owned(),
                     prov::STARTED_AT_TIME => e.time = term_datetime(&p.object).unwrap_or(e.time),
                     rdfs::COMMENT => e.comment = Some(v.to_owned()),
-                    prov::USED => {
-                        e.revision = v.rsplit_once("/rev/").and_then(|(_, n)| n.parse().ok())
-                    }
+                    prov::USED => e.revision = v.rsplit_once("/rev/").and_then(|(_, n)| n.parse().ok()),
                     cc::FROM_STATE => e.from = State::from_iri(v),
                     cc::TO_STATE => e.to = State::from_iri(v),
                     _ => {}
@@ -93,17 +79,8 @@ impl Kb {
     }
 
     /// The differences between revisions `a` and `b` of item `id`, field by field.
-    pub fn compare_revisions(
-        &self,
-        actor: &Actor,
-        id: &str,
-        a: u32,
-        b: u32,
-    ) -> Result<Vec<FieldChange>> {
-        actor.require(
-            "compare revisions",
-            &[Role::Publisher, Role::Approver, Role::Admin],
-        )?;
+    pub fn compare_revisions(&self, actor: &Actor, id: &str, a: u32, b: u32) -> Result<Vec<FieldChange>> {
+        actor.require("compare revisions", &[Role::Publisher, Role::Approver, Role::Admin])?;
         let st = self.item_status(id)?;
         if a == 0 || b == 0 {
             return Err(Error::invalid("revision", "revisions are numbered from 1"));

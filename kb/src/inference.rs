@@ -73,9 +73,7 @@ fn closure(edges: &HashMap<NamedNode, Vec<NamedNode>>, start: &NamedNode) -> Vec
 
 impl Reasoner {
     /// Builds the closures from the T-Box triples.
-    pub fn from_tbox<'a>(
-        triples: impl Iterator<Item = (&'a NamedOrBlankNode, &'a NamedNode, &'a Term)>,
-    ) -> Self {
+    pub fn from_tbox<'a>(triples: impl Iterator<Item = (&'a NamedOrBlankNode, &'a NamedNode, &'a Term)>) -> Self {
         let mut sub_class: HashMap<NamedNode, Vec<NamedNode>> = HashMap::new();
         let mut sub_prop: HashMap<NamedNode, Vec<NamedNode>> = HashMap::new();
         let mut r = Reasoner::default();
@@ -158,14 +156,10 @@ impl Reasoner {
             if r.family.contains(&p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
                 r.feeds_family.insert(p.clone());
             }
-            let about_object: Vec<&Triple> = out
-                .iter()
-                .filter(|t| matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if *n == y))
-                .collect();
+            let about_object: Vec<&Triple> =
+                out.iter().filter(|t| matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if *n == y)).collect();
             if !about_object.is_empty() {
-                let mentions_subject = about_object
-                    .iter()
-                    .any(|t| matches!(&t.object, Term::NamedNode(n) if *n == x));
+                let mentions_subject = about_object.iter().any(|t| matches!(&t.object, Term::NamedNode(n) if *n == x));
                 r.object_side.insert(p, mentions_subject);
             }
         }
@@ -227,10 +221,7 @@ impl Reasoner {
 }
 
 fn input_graphs(kb: &Kb) -> Vec<NamedNodeRef<'_>> {
-    Graph::INFERENCE_INPUT
-        .iter()
-        .map(|g| kb.graph(*g))
-        .collect()
+    Graph::INFERENCE_INPUT.iter().map(|g| kb.graph(*g)).collect()
 }
 
 fn in_inferred(kb: &Kb, t: Triple) -> Quad {
@@ -239,11 +230,7 @@ fn in_inferred(kb: &Kb, t: Triple) -> Quad {
 
 /// Recomputes the closure of the family predicates and stores the
 /// difference. Returns the nodes whose family triples changed.
-fn refresh_family(
-    kb: &Kb,
-    r: &Reasoner,
-    tx: &mut Transaction<'_>,
-) -> Result<HashSet<NamedOrBlankNode>> {
+fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<HashSet<NamedOrBlankNode>> {
     let mut triples: HashSet<Triple> = HashSet::new();
     for g in input_graphs(kb) {
         for p in &r.feeds_family {
@@ -266,9 +253,7 @@ fn refresh_family(
         for tp in &r.transitive {
             let mut succ: HashMap<NamedOrBlankNode, Vec<Term>> = HashMap::new();
             for t in triples.iter().filter(|t| &t.predicate == tp) {
-                succ.entry(t.subject.clone())
-                    .or_default()
-                    .push(t.object.clone());
+                succ.entry(t.subject.clone()).or_default().push(t.object.clone());
             }
             let mut new = Vec::new();
             for start in succ.keys() {
@@ -291,11 +276,7 @@ fn refresh_family(
             }
             triples.extend(new);
         }
-        let derived: Vec<Triple> = triples
-            .iter()
-            .flat_map(|t| r.entail(t))
-            .filter(|t| r.is_family(&t.predicate))
-            .collect();
+        let derived: Vec<Triple> = triples.iter().flat_map(|t| r.entail(t)).filter(|t| r.is_family(&t.predicate)).collect();
         triples.extend(derived);
         if triples.len() == before {
             break;
@@ -333,12 +314,7 @@ fn refresh_family(
 }
 
 /// Recomputes the local (non-family) entailments about `nodes`.
-fn refresh_nodes(
-    kb: &Kb,
-    r: &Reasoner,
-    tx: &mut Transaction<'_>,
-    nodes: &HashSet<NamedOrBlankNode>,
-) -> Result<()> {
+fn refresh_nodes(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>, nodes: &HashSet<NamedOrBlankNode>) -> Result<()> {
     let inferred = kb.graph(Graph::Inferred);
     let inputs = input_graphs(kb);
     for n in nodes {
@@ -352,12 +328,7 @@ fn refresh_nodes(
                 sources.push(Triple::new(q.subject, q.predicate, q.object));
             }
             for (p, needs_all) in &r.object_side {
-                let quads = tx.quads_for_pattern(
-                    None,
-                    Some(p.as_ref()),
-                    Some(as_term.as_ref()),
-                    Some((*g).into()),
-                );
+                let quads = tx.quads_for_pattern(None, Some(p.as_ref()), Some(as_term.as_ref()), Some((*g).into()));
                 let take = if *needs_all { usize::MAX } else { 1 };
                 for q in quads.take(take) {
                     let q = q?;
@@ -375,11 +346,8 @@ fn refresh_nodes(
                 sources.push(Triple::new(q.subject, q.predicate, q.object));
             }
         }
-        let wanted: HashSet<Triple> = sources
-            .iter()
-            .flat_map(|t| r.entail(t))
-            .filter(|t| &t.subject == n && !r.is_family(&t.predicate))
-            .collect();
+        let wanted: HashSet<Triple> =
+            sources.iter().flat_map(|t| r.entail(t)).filter(|t| &t.subject == n && !r.is_family(&t.predicate)).collect();
         let stored: HashSet<Triple> = tx
             .quads(Some(n.as_ref()), None, None, Some(inferred.into()))?
             .into_iter()
@@ -398,19 +366,10 @@ fn refresh_nodes(
 
 /// Brings the inferred graph up to date after `changed` quads were
 /// inserted into or removed from the transaction.
-pub(crate) fn apply_changes(
-    kb: &Kb,
-    r: &Reasoner,
-    tx: &mut Transaction<'_>,
-    changed: &[Quad],
-) -> Result<()> {
+pub(crate) fn apply_changes(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>, changed: &[Quad]) -> Result<()> {
     let inputs = input_graphs(kb);
-    let relevant: Vec<&Quad> = changed
-        .iter()
-        .filter(
-            |q| matches!(&q.graph_name, GraphName::NamedNode(g) if inputs.contains(&g.as_ref())),
-        )
-        .collect();
+    let relevant: Vec<&Quad> =
+        changed.iter().filter(|q| matches!(&q.graph_name, GraphName::NamedNode(g) if inputs.contains(&g.as_ref()))).collect();
     if relevant.is_empty() {
         return Ok(());
     }
@@ -447,21 +406,13 @@ pub(crate) fn recompute_all(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> 
     for g in input_graphs(kb) {
         for q in tx.quads(None, None, None, Some(g.into()))? {
             let t = Triple::new(q.subject, q.predicate, q.object);
-            out.extend(
-                r.entail(&t)
-                    .into_iter()
-                    .filter(|e| !r.is_family(&e.predicate)),
-            );
+            out.extend(r.entail(&t).into_iter().filter(|e| !r.is_family(&e.predicate)));
         }
     }
     for p in &r.family {
         for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
             let t = Triple::new(q.subject, q.predicate, q.object);
-            out.extend(
-                r.entail(&t)
-                    .into_iter()
-                    .filter(|e| !r.is_family(&e.predicate)),
-            );
+            out.extend(r.entail(&t).into_iter().filter(|e| !r.is_family(&e.predicate)));
         }
     }
     for t in out {
@@ -483,11 +434,7 @@ mod tests {
         let triples: Vec<(NamedOrBlankNode, NamedNode, Term)> = tbox
             .iter()
             .map(|(s, p, o)| {
-                let o = if o.starts_with("http") {
-                    NamedNode::new_unchecked(*o)
-                } else {
-                    n(o)
-                };
+                let o = if o.starts_with("http") { NamedNode::new_unchecked(*o) } else { n(o) };
                 (n(s).into(), NamedNode::new_unchecked(*p), o.into())
             })
             .collect();
@@ -495,11 +442,7 @@ mod tests {
     }
 
     fn t(s: &str, p: &str, o: &str) -> Triple {
-        let p = if p.starts_with("http") {
-            NamedNode::new_unchecked(p)
-        } else {
-            n(p)
-        };
+        let p = if p.starts_with("http") { NamedNode::new_unchecked(p) } else { n(p) };
         Triple::new(n(s), p, n(o))
     }
 
@@ -509,47 +452,27 @@ mod tests {
 
     #[test]
     fn sub_class_of_is_transitive_for_instances() {
-        let r = reasoner(&[
-            ("A", rdfs::SUB_CLASS_OF, "B"),
-            ("B", rdfs::SUB_CLASS_OF, "C"),
-        ]);
+        let r = reasoner(&[("A", rdfs::SUB_CLASS_OF, "B"), ("B", rdfs::SUB_CLASS_OF, "C")]);
         let out = r.entail(&t("x", rdf::TYPE, "A"));
         assert!(has(&out, "x", rdf::TYPE, "B") && has(&out, "x", rdf::TYPE, "C"));
-        assert!(
-            !has(&out, "x", rdf::TYPE, "A"),
-            "the input itself is not repeated"
-        );
+        assert!(!has(&out, "x", rdf::TYPE, "A"), "the input itself is not repeated");
     }
 
     #[test]
     fn sub_property_of() {
-        let r = reasoner(&[
-            ("p", rdfs::SUB_PROPERTY_OF, "q"),
-            ("q", rdfs::SUB_PROPERTY_OF, "s"),
-        ]);
+        let r = reasoner(&[("p", rdfs::SUB_PROPERTY_OF, "q"), ("q", rdfs::SUB_PROPERTY_OF, "s")]);
         let out = r.entail(&t("x", "p", "y"));
         assert!(has(&out, "x", "q", "y") && has(&out, "x", "s", "y"));
     }
 
     #[test]
     fn domain_and_range_with_superclasses() {
-        let r = reasoner(&[
-            ("p", rdfs::DOMAIN, "D"),
-            ("p", rdfs::RANGE, "R"),
-            ("R", rdfs::SUB_CLASS_OF, "S"),
-        ]);
+        let r = reasoner(&[("p", rdfs::DOMAIN, "D"), ("p", rdfs::RANGE, "R"), ("R", rdfs::SUB_CLASS_OF, "S")]);
         let out = r.entail(&t("x", "p", "y"));
         assert!(has(&out, "x", rdf::TYPE, "D"));
         assert!(has(&out, "y", rdf::TYPE, "R") && has(&out, "y", rdf::TYPE, "S"));
-        let lit = Triple::new(
-            n("x"),
-            n("p"),
-            oxigraph::model::Literal::new_simple_literal("v"),
-        );
-        assert!(
-            r.entail(&lit).iter().all(|t| t.subject == n("x").into()),
-            "literals get no type"
-        );
+        let lit = Triple::new(n("x"), n("p"), oxigraph::model::Literal::new_simple_literal("v"));
+        assert!(r.entail(&lit).iter().all(|t| t.subject == n("x").into()), "literals get no type");
     }
 
     #[test]
@@ -560,10 +483,7 @@ mod tests {
 
     #[test]
     fn inverse_of_works_both_ways_and_through_sub_properties() {
-        let r = reasoner(&[
-            ("p", owl::INVERSE_OF, "q"),
-            ("p0", rdfs::SUB_PROPERTY_OF, "p"),
-        ]);
+        let r = reasoner(&[("p", owl::INVERSE_OF, "q"), ("p0", rdfs::SUB_PROPERTY_OF, "p")]);
         assert!(has(&r.entail(&t("x", "p", "y")), "y", "q", "x"));
         assert!(has(&r.entail(&t("y", "q", "x")), "x", "p", "y"));
         assert!(has(&r.entail(&t("x", "p0", "y")), "y", "q", "x"));
@@ -577,47 +497,25 @@ mod tests {
 
     #[test]
     fn equivalent_class_and_property() {
-        let r = reasoner(&[
-            ("A", owl::EQUIVALENT_CLASS, "B"),
-            ("p", owl::EQUIVALENT_PROPERTY, "q"),
-        ]);
+        let r = reasoner(&[("A", owl::EQUIVALENT_CLASS, "B"), ("p", owl::EQUIVALENT_PROPERTY, "q")]);
         assert!(has(&r.entail(&t("x", rdf::TYPE, "B")), "x", rdf::TYPE, "A"));
         assert!(has(&r.entail(&t("x", "q", "y")), "x", "p", "y"));
     }
 
     #[test]
     fn transitive_properties_form_the_family() {
-        let r = reasoner(&[
-            ("b", rdfs::SUB_PROPERTY_OF, "bt"),
-            ("bt", rdf::TYPE, owl::TRANSITIVE_PROPERTY),
-            ("nt", owl::INVERSE_OF, "bt"),
-        ]);
+        let r = reasoner(&[("b", rdfs::SUB_PROPERTY_OF, "bt"), ("bt", rdf::TYPE, owl::TRANSITIVE_PROPERTY), ("nt", owl::INVERSE_OF, "bt")]);
         assert!(r.is_family(&n("bt")) && r.is_family(&n("nt")));
         assert!(!r.is_family(&n("b")));
         assert!(r.feeds_family.contains(&n("b")));
-        assert!(
-            r.is_family(&NamedNode::new_unchecked(rdfs::SUB_CLASS_OF)),
-            "RDFS hierarchies are transitive"
-        );
+        assert!(r.is_family(&NamedNode::new_unchecked(rdfs::SUB_CLASS_OF)), "RDFS hierarchies are transitive");
     }
 
     #[test]
     fn object_side_predicates_are_classified() {
-        let r = reasoner(&[
-            ("p", rdfs::RANGE, "R"),
-            ("q", owl::INVERSE_OF, "qi"),
-            ("d", rdfs::DOMAIN, "D"),
-        ]);
-        assert_eq!(
-            r.object_side.get(&n("p")),
-            Some(&false),
-            "range needs one witness"
-        );
-        assert_eq!(
-            r.object_side.get(&n("q")),
-            Some(&true),
-            "inverses need every subject"
-        );
+        let r = reasoner(&[("p", rdfs::RANGE, "R"), ("q", owl::INVERSE_OF, "qi"), ("d", rdfs::DOMAIN, "D")]);
+        assert_eq!(r.object_side.get(&n("p")), Some(&false), "range needs one witness");
+        assert_eq!(r.object_side.get(&n("q")), Some(&true), "inverses need every subject");
         assert!(!r.object_side.contains_key(&n("d")));
     }
 }

@@ -2,9 +2,7 @@
 //! maps to triples.
 
 use crate::error::{Error, Result};
-use crate::rdf::{
-    Reader, lit, lit_date, lit_lang, nn, parse_iri, parse_web_link, term_date, term_value,
-};
+use crate::rdf::{Reader, lit, lit_date, lit_lang, nn, parse_iri, parse_web_link, term_date, term_value};
 use crate::roles::Graph;
 use crate::store::Kb;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -72,15 +70,7 @@ impl State {
 
     /// Parses the individual of the ontology.
     pub fn from_iri(iri: &str) -> Option<Self> {
-        [
-            State::Draft,
-            State::InReview,
-            State::Published,
-            State::Archived,
-            State::Superseded,
-        ]
-        .into_iter()
-        .find(|s| s.iri() == iri)
+        [State::Draft, State::InReview, State::Published, State::Archived, State::Superseded].into_iter().find(|s| s.iri() == iri)
     }
 }
 
@@ -142,20 +132,14 @@ pub struct ItemContent {
 }
 
 fn clean_list(v: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut out: Vec<String> = v.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
     out.sort();
     out.dedup();
     out
 }
 
 fn clean_opt(v: &Option<String>) -> Option<String> {
-    v.as_ref()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
+    v.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 impl ItemContent {
@@ -192,12 +176,7 @@ impl ItemContent {
     /// Checks the fields and references, and returns the (predicate,
     /// object) pairs that describe this content. `publishable` also demands
     /// what a published item needs (answer and classification).
-    pub(crate) fn to_pairs(
-        &self,
-        kb: &Kb,
-        reader: &impl Reader,
-        publishable: bool,
-    ) -> Result<Vec<(NamedNode, Term)>> {
+    pub(crate) fn to_pairs(&self, kb: &Kb, reader: &impl Reader, publishable: bool) -> Result<Vec<(NamedNode, Term)>> {
         let c = self.normalized();
         if c.title.is_empty() {
             return Err(Error::MissingField { field: "title" });
@@ -211,18 +190,12 @@ impl ItemContent {
         if let (Some(from), Some(until)) = (c.valid_from, c.valid_until)
             && from > until
         {
-            return Err(Error::invalid(
-                "valid_until",
-                format!("{until} is before the start of validity {from}"),
-            ));
+            return Err(Error::invalid("valid_until", format!("{until} is before the start of validity {from}")));
         }
         const MAX_TEXT: usize = 100_000;
         for (field, text) in [("title", &c.title), ("answer", &c.answer)] {
             if text.len() > MAX_TEXT {
-                return Err(Error::invalid(
-                    field,
-                    format!("longer than {MAX_TEXT} bytes"),
-                ));
+                return Err(Error::invalid(field, format!("longer than {MAX_TEXT} bytes")));
             }
         }
         let mut pairs: Vec<(NamedNode, Term)> = Vec::new();
@@ -256,14 +229,7 @@ impl ItemContent {
         }
         if let Some(office) = &c.office {
             let iri = parse_iri("office", office)?;
-            require_typed(
-                reader,
-                kb,
-                &iri,
-                org::ORGANIZATIONAL_UNIT,
-                Graph::Org,
-                "office",
-            )?;
+            require_typed(reader, kb, &iri, org::ORGANIZATIONAL_UNIT, Graph::Org, "office")?;
             add(cc::COMPETENT_OFFICE, iri.into());
         }
         if let Some(person) = &c.person {
@@ -334,15 +300,7 @@ impl ItemContent {
     pub fn diff(&self, other: &ItemContent) -> Vec<FieldChange> {
         let a = self.field_values();
         let b = other.field_values();
-        a.into_iter()
-            .zip(b)
-            .filter(|(x, y)| x.1 != y.1)
-            .map(|((field, before), (_, after))| FieldChange {
-                field,
-                before,
-                after,
-            })
-            .collect()
+        a.into_iter().zip(b).filter(|(x, y)| x.1 != y.1).map(|((field, before), (_, after))| FieldChange { field, before, after }).collect()
     }
 
     /// Every field with its values as text, in a fixed order.
@@ -390,19 +348,8 @@ pub struct FieldChange {
 }
 
 /// Fails with [`Error::NotFound`] unless `iri` is typed `class` in `graph`.
-fn require_typed(
-    reader: &impl Reader,
-    kb: &Kb,
-    iri: &NamedNode,
-    class: &'static str,
-    graph: Graph,
-    kind: &'static str,
-) -> Result<()> {
-    if reader.has(iri.as_ref(), rdf::TYPE, nn(class).into(), kb.graph(graph))? {
-        Ok(())
-    } else {
-        Err(Error::not_found(kind, iri.as_str()))
-    }
+fn require_typed(reader: &impl Reader, kb: &Kb, iri: &NamedNode, class: &'static str, graph: Graph, kind: &'static str) -> Result<()> {
+    if reader.has(iri.as_ref(), rdf::TYPE, nn(class).into(), kb.graph(graph))? { Ok(()) } else { Err(Error::not_found(kind, iri.as_str())) }
 }
 
 /// A knowledge item as read: identity, state and content.
@@ -439,17 +386,7 @@ pub(crate) fn revision_iri(kb: &Kb, id: &str, n: u32) -> NamedNode {
 /// Checks an identifier given by a caller (imports): `ABC-0001` shape.
 pub fn validate_identifier(id: &str) -> Result<()> {
     let ok = id.split_once('-').is_some_and(|(p, n)| {
-        (2..=5).contains(&p.len())
-            && p.chars().all(|c| c.is_ascii_uppercase())
-            && n.len() >= 4
-            && n.chars().all(|c| c.is_ascii_digit())
+        (2..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_uppercase()) && n.len() >= 4 && n.chars().all(|c| c.is_ascii_digit())
     });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "id",
-            format!("{id:?} is not an item code like PIL-0001"),
-        ))
-    }
+    if ok { Ok(()) } else { Err(Error::invalid("id", format!("{id:?} is not an item code like PIL-0001"))) }
 }

@@ -45,10 +45,7 @@ pub struct ItemStatus {
 impl ItemStatus {
     /// The revision an edit must be based on: the working one, else the published one.
     pub fn current_revision(&self) -> u32 {
-        self.working
-            .map(|(n, _)| n)
-            .or(self.published_revision)
-            .unwrap_or(self.last_revision)
+        self.working.map(|(n, _)| n).or(self.published_revision).unwrap_or(self.last_revision)
     }
 }
 
@@ -85,20 +82,8 @@ impl Kb {
     }
 
     /// Replaces the values of `s p` in graph `g` with `o`.
-    fn set_one(
-        &self,
-        w: &mut WriteTx<'_>,
-        s: &NamedNode,
-        p: &'static str,
-        o: Option<Term>,
-        g: Graph,
-    ) -> Result<()> {
-        for q in w.quads(
-            Some(s.as_ref().into()),
-            Some(nn(p)),
-            None,
-            Some(self.graph(g).into()),
-        )? {
+    fn set_one(&self, w: &mut WriteTx<'_>, s: &NamedNode, p: &'static str, o: Option<Term>, g: Graph) -> Result<()> {
+        for q in w.quads(Some(s.as_ref().into()), Some(nn(p)), None, Some(self.graph(g).into()))? {
             w.remove(&q);
         }
         if let Some(o) = o {
@@ -110,22 +95,11 @@ impl Kb {
     /// The status of item `id`, read through `reader` (e.g. a [`WriteTx`]).
     pub fn status_in(&self, reader: &impl Reader, id: &str) -> Result<ItemStatus> {
         let item = item_iri(self, id);
-        let quads = reader.quads(
-            Some(item.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::KbWorkspace).into()),
-        )?;
+        let quads = reader.quads(Some(item.as_ref().into()), None, None, Some(self.graph(Graph::KbWorkspace).into()))?;
         if quads.is_empty() {
             return Err(Error::not_found("item", id));
         }
-        let mut st = ItemStatus {
-            id: id.to_owned(),
-            state: State::Draft,
-            published_revision: None,
-            working: None,
-            last_revision: 0,
-        };
+        let mut st = ItemStatus { id: id.to_owned(), state: State::Draft, published_revision: None, working: None, last_revision: 0 };
         let mut working_iri = None;
         for q in &quads {
             let v = term_value(&q.object);
@@ -162,28 +136,16 @@ impl Kb {
         } else if n >= 1 && n <= st.last_revision {
             (revision_iri(self, &st.id, n), Graph::Audit)
         } else {
-            return Err(Error::not_found(
-                "revision",
-                format!("{} revision {n}", st.id),
-            ));
+            return Err(Error::not_found("revision", format!("{} revision {n}", st.id)));
         };
-        let quads = reader.quads(
-            Some(subject.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(graph).into()),
-        )?;
+        let quads = reader.quads(Some(subject.as_ref().into()), None, None, Some(self.graph(graph).into()))?;
         Ok(ItemContent::from_quads(&quads))
     }
 
     /// Who wrote revision `n` (from the audit metadata).
     fn revision_author(&self, reader: &impl Reader, id: &str, n: u32) -> Result<Option<String>> {
         Ok(reader
-            .object(
-                revision_iri(self, id, n).as_ref(),
-                prov::WAS_ATTRIBUTED_TO,
-                self.graph(Graph::Audit),
-            )?
+            .object(revision_iri(self, id, n).as_ref(), prov::WAS_ATTRIBUTED_TO, self.graph(Graph::Audit))?
             .map(|t| username_of(term_value(&t))))
     }
 
@@ -200,21 +162,13 @@ impl Kb {
     }
 
     /// Creates an item as a draft with an identifier chosen by the caller.
-    pub fn create_item_with_id(
-        &self,
-        actor: &Actor,
-        id: &str,
-        content: &ItemContent,
-    ) -> Result<()> {
+    pub fn create_item_with_id(&self, actor: &Actor, id: &str, content: &ItemContent) -> Result<()> {
         actor.require("create items", WRITERS)?;
         validate_identifier(id)?;
         self.write(|w| {
             let pairs = content.to_pairs(self, w, false)?;
             if w.describes(item_iri(self, id).as_ref(), self.graph(Graph::KbWorkspace))? {
-                return Err(Error::AlreadyExists {
-                    kind: "item",
-                    id: id.to_owned(),
-                });
+                return Err(Error::AlreadyExists { kind: "item", id: id.to_owned() });
             }
             self.insert_new_item(w, actor, Utc::now(), id, pairs, State::Draft, None)
         })
@@ -281,12 +235,7 @@ impl Kb {
         }
         self.insert_revision_meta(w, id, 1, &agent, now, &act, None);
         if state == State::Published {
-            w.insert(&self.quad(
-                &item,
-                cc::PUBLISHED_REVISION,
-                rev.clone(),
-                Graph::KbWorkspace,
-            ));
+            w.insert(&self.quad(&item, cc::PUBLISHED_REVISION, rev.clone(), Graph::KbWorkspace));
             self.insert_published(w, &item, id, &rev, &agent, now, now, &pairs);
         } else {
             w.insert(&self.quad(&item, cc::WORKING_REVISION, rev.clone(), Graph::KbWorkspace));
@@ -324,15 +273,7 @@ impl Kb {
         }
     }
 
-    fn insert_working(
-        &self,
-        w: &mut WriteTx<'_>,
-        item: &NamedNode,
-        rev: &NamedNode,
-        n: u32,
-        state: State,
-        pairs: &[(NamedNode, Term)],
-    ) {
+    fn insert_working(&self, w: &mut WriteTx<'_>, item: &NamedNode, rev: &NamedNode, n: u32, state: State, pairs: &[(NamedNode, Term)]) {
         let g = self.ws();
         for (p, o) in [
             (rdf::TYPE, Term::from(nn(cc::REVISION).into_owned())),
@@ -365,46 +306,23 @@ impl Kb {
             self.quad(&rev, cc::REVISION_OF, item, Graph::Audit),
             self.quad(&rev, cc::REVISION_NUMBER, lit_int(n.into()), Graph::Audit),
             self.quad(&rev, prov::WAS_ATTRIBUTED_TO, agent.clone(), Graph::Audit),
-            self.quad(
-                &rev,
-                prov::GENERATED_AT_TIME,
-                lit_datetime(now),
-                Graph::Audit,
-            ),
+            self.quad(&rev, prov::GENERATED_AT_TIME, lit_datetime(now), Graph::Audit),
             self.quad(&rev, prov::WAS_GENERATED_BY, act.clone(), Graph::Audit),
         ];
         if let Some(p) = previous {
-            quads.push(self.quad(
-                &rev,
-                prov::WAS_REVISION_OF,
-                revision_iri(self, id, p),
-                Graph::Audit,
-            ));
+            quads.push(self.quad(&rev, prov::WAS_REVISION_OF, revision_iri(self, id, p), Graph::Audit));
         }
         w.extend(quads.iter());
     }
 
     /// Moves the content of a revision from its current place to `audit`.
-    fn archive_content(
-        &self,
-        w: &mut WriteTx<'_>,
-        from_subject: &NamedNode,
-        from: Graph,
-        rev: &NamedNode,
-    ) -> Result<()> {
+    fn archive_content(&self, w: &mut WriteTx<'_>, from_subject: &NamedNode, from: Graph, rev: &NamedNode) -> Result<()> {
         let quads = w.remove_subject(from_subject.as_ref(), self.graph(from))?;
         let content = ItemContent::from_quads(&quads);
         let keep: Vec<Quad> = quads
             .into_iter()
             .filter(|q| is_content_predicate(q.predicate.as_str()))
-            .map(|q| {
-                Quad::new(
-                    rev.clone(),
-                    q.predicate,
-                    q.object,
-                    self.graph(Graph::Audit).into_owned(),
-                )
-            })
+            .map(|q| Quad::new(rev.clone(), q.predicate, q.object, self.graph(Graph::Audit).into_owned()))
             .collect();
         debug_assert!(!content.title.is_empty() || keep.is_empty());
         w.extend(keep.iter());
@@ -433,10 +351,7 @@ impl Kb {
             Some(id) => {
                 validate_identifier(id)?;
                 if w.describes(item_iri(self, id).as_ref(), self.graph(Graph::KbWorkspace))? {
-                    return Err(Error::AlreadyExists {
-                        kind: "item",
-                        id: id.to_owned(),
-                    });
+                    return Err(Error::AlreadyExists { kind: "item", id: id.to_owned() });
                 }
                 id.to_owned()
             }
@@ -461,18 +376,10 @@ impl Kb {
         actor.require("publish without review", &[Role::Admin])?;
         let st = self.status_in(w, id)?;
         let Some(p) = st.published_revision else {
-            return Err(Error::IllegalTransition {
-                item: id.into(),
-                action: "republish",
-                state: st.state.to_string(),
-            });
+            return Err(Error::IllegalTransition { item: id.into(), action: "republish", state: st.state.to_string() });
         };
         if st.working.is_some_and(|(_, s)| s == State::InReview) {
-            return Err(Error::IllegalTransition {
-                item: id.into(),
-                action: "republish",
-                state: "in review".into(),
-            });
+            return Err(Error::IllegalTransition { item: id.into(), action: "republish", state: "in review".into() });
         }
         if self.content_in(w, &st, p)? == content.normalized() {
             return Ok(None);
@@ -489,49 +396,22 @@ impl Kb {
                 _ => None,
             })
             .unwrap_or_else(|| self.agent_iri(&actor.username));
-        let created = w
-            .object(item.as_ref(), dcterms::CREATED, ws)?
-            .and_then(|t| term_datetime(&t))
-            .unwrap_or_else(Utc::now);
+        let created = w.object(item.as_ref(), dcterms::CREATED, ws)?.and_then(|t| term_datetime(&t)).unwrap_or_else(Utc::now);
         let now = Utc::now();
         self.archive_content(w, &item, Graph::KbPublished, &revision_iri(self, id, p))?;
         self.insert_published(w, &item, id, &rev, &creator, created, now, &pairs);
         let agent = self.agent_iri(&actor.username);
         self.insert_revision_meta(w, id, n, &agent, now, activity, Some(p));
         w.insert(&self.quad(activity, cc::ON_ITEM, item.clone(), Graph::Audit));
-        self.set_one(
-            w,
-            &item,
-            cc::PUBLISHED_REVISION,
-            Some(rev.into()),
-            Graph::KbWorkspace,
-        )?;
-        self.set_one(
-            w,
-            &item,
-            cc::LAST_REVISION_NUMBER,
-            Some(lit_int(n.into()).into()),
-            Graph::KbWorkspace,
-        )?;
-        self.set_one(
-            w,
-            &item,
-            cc::STATE_PROP,
-            Some(nn(cc::PUBLISHED).into_owned().into()),
-            Graph::KbWorkspace,
-        )?;
+        self.set_one(w, &item, cc::PUBLISHED_REVISION, Some(rev.into()), Graph::KbWorkspace)?;
+        self.set_one(w, &item, cc::LAST_REVISION_NUMBER, Some(lit_int(n.into()).into()), Graph::KbWorkspace)?;
+        self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::PUBLISHED).into_owned().into()), Graph::KbWorkspace)?;
         Ok(Some(n))
     }
 
     /// Inside a write: records one activity for a batch (an import) and
     /// returns its IRI, to pass to [`Kb::create_item_in`] and [`Kb::republish_in`].
-    pub fn batch_activity_in(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        kind: &str,
-        comment: Option<&str>,
-    ) -> NamedNode {
+    pub fn batch_activity_in(&self, w: &mut WriteTx<'_>, actor: &Actor, kind: &str, comment: Option<&str>) -> NamedNode {
         let batch = self.iri("id/kb");
         self.record_activity(
             w,
@@ -553,14 +433,7 @@ impl Kb {
 
     /// Inside a write: saves `content` as a new draft revision of `id`
     /// based on revision `based_on` (see [`Kb::edit_item`]).
-    pub fn edit_item_in(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        id: &str,
-        based_on: u32,
-        content: &ItemContent,
-    ) -> Result<u32> {
+    pub fn edit_item_in(&self, w: &mut WriteTx<'_>, actor: &Actor, id: &str, based_on: u32, content: &ItemContent) -> Result<u32> {
         actor.require("edit items", WRITERS)?;
         self.new_working_revision(w, actor, id, based_on, content, "edit", None)
     }
@@ -568,26 +441,14 @@ impl Kb {
     /// Saves `content` as a new draft revision based on `based_on`.
     /// Returns the new revision number (or `based_on` when nothing changed).
     #[tracing::instrument(skip_all, fields(user = %actor.username, item = id), err(level = "debug"))]
-    pub fn edit_item(
-        &self,
-        actor: &Actor,
-        id: &str,
-        based_on: u32,
-        content: &ItemContent,
-    ) -> Result<u32> {
+    pub fn edit_item(&self, actor: &Actor, id: &str, based_on: u32, content: &ItemContent) -> Result<u32> {
         actor.require("edit items", WRITERS)?;
         self.write(|w| self.new_working_revision(w, actor, id, based_on, content, "edit", None))
     }
 
     /// Restores the content of revision `revision` as a new draft, based on
     /// the current revision `based_on`. Also brings back an archived item.
-    pub fn restore_revision(
-        &self,
-        actor: &Actor,
-        id: &str,
-        revision: u32,
-        based_on: u32,
-    ) -> Result<u32> {
+    pub fn restore_revision(&self, actor: &Actor, id: &str, revision: u32, based_on: u32) -> Result<u32> {
         actor.require("restore revisions", WRITERS)?;
         self.write(|w| {
             let st = self.status_in(w, id)?;
@@ -611,32 +472,16 @@ impl Kb {
         let item = item_iri(self, id);
         match st.working {
             Some((_, State::InReview)) => {
-                return Err(Error::IllegalTransition {
-                    item: id.into(),
-                    action: kind,
-                    state: "in review".into(),
-                });
+                return Err(Error::IllegalTransition { item: id.into(), action: kind, state: "in review".into() });
             }
             Some((n, _)) if n != based_on => {
-                return Err(Error::StaleRevision {
-                    item: id.into(),
-                    based_on,
-                    current: n,
-                });
+                return Err(Error::StaleRevision { item: id.into(), based_on, current: n });
             }
             None if st.state == State::Archived && restored_from.is_none() => {
-                return Err(Error::IllegalTransition {
-                    item: id.into(),
-                    action: kind,
-                    state: "archived".into(),
-                });
+                return Err(Error::IllegalTransition { item: id.into(), action: kind, state: "archived".into() });
             }
             None if st.published_revision.is_some_and(|p| p != based_on) => {
-                return Err(Error::StaleRevision {
-                    item: id.into(),
-                    based_on,
-                    current: st.published_revision.unwrap_or_default(),
-                });
+                return Err(Error::StaleRevision { item: id.into(), based_on, current: st.published_revision.unwrap_or_default() });
             }
             _ => {}
         }
@@ -671,28 +516,10 @@ impl Kb {
         let agent = self.agent_iri(&actor.username);
         self.insert_revision_meta(w, id, n, &agent, now, &act, Some(based_on));
         self.insert_working(w, &item, &rev, n, State::Draft, &pairs);
-        self.set_one(
-            w,
-            &item,
-            cc::WORKING_REVISION,
-            Some(rev.into()),
-            Graph::KbWorkspace,
-        )?;
-        self.set_one(
-            w,
-            &item,
-            cc::LAST_REVISION_NUMBER,
-            Some(lit_int(n.into()).into()),
-            Graph::KbWorkspace,
-        )?;
+        self.set_one(w, &item, cc::WORKING_REVISION, Some(rev.into()), Graph::KbWorkspace)?;
+        self.set_one(w, &item, cc::LAST_REVISION_NUMBER, Some(lit_int(n.into()).into()), Graph::KbWorkspace)?;
         if st.state == State::InReview {
-            self.set_one(
-                w,
-                &item,
-                cc::STATE_PROP,
-                Some(nn(cc::DRAFT).into_owned().into()),
-                Graph::KbWorkspace,
-            )?;
+            self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::DRAFT).into_owned().into()), Graph::KbWorkspace)?;
         }
         Ok(n)
     }
@@ -708,16 +535,7 @@ impl Kb {
                 return Err(self.illegal(&st, "submit"));
             };
             self.content_in(w, &st, n)?.to_pairs(self, w, true)?;
-            self.change_working_state(
-                w,
-                actor,
-                &st,
-                n,
-                State::Draft,
-                State::InReview,
-                "submit",
-                comment,
-            )
+            self.change_working_state(w, actor, &st, n, State::Draft, State::InReview, "submit", comment)
         })
     }
 
@@ -733,36 +551,20 @@ impl Kb {
             let Some((n, State::InReview)) = st.working else {
                 return Err(self.illegal(&st, "reject"));
             };
-            self.change_working_state(
-                w,
-                actor,
-                &st,
-                n,
-                State::InReview,
-                State::Draft,
-                "reject",
-                Some(comment),
-            )
+            self.change_working_state(w, actor, &st, n, State::InReview, State::Draft, "reject", Some(comment))
         })
     }
 
     fn illegal(&self, st: &ItemStatus, action: &'static str) -> Error {
         let state = match st.working {
             Some((_, State::Draft)) if st.published_revision.is_some() => {
-                format!(
-                    "{} with a draft revision that was never submitted",
-                    st.state
-                )
+                format!("{} with a draft revision that was never submitted", st.state)
             }
             Some((_, State::Draft)) => "a draft that was never submitted".into(),
             Some((_, s)) => s.to_string(),
             None => format!("{} with no revision awaiting action", st.state),
         };
-        Error::IllegalTransition {
-            item: st.id.clone(),
-            action,
-            state,
-        }
+        Error::IllegalTransition { item: st.id.clone(), action, state }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -779,21 +581,9 @@ impl Kb {
     ) -> Result<()> {
         let item = item_iri(self, &st.id);
         let rev = revision_iri(self, &st.id, n);
-        self.set_one(
-            w,
-            &rev,
-            cc::STATE_PROP,
-            Some(nn(to.iri()).into_owned().into()),
-            Graph::KbWorkspace,
-        )?;
+        self.set_one(w, &rev, cc::STATE_PROP, Some(nn(to.iri()).into_owned().into()), Graph::KbWorkspace)?;
         if st.published_revision.is_none() && st.state != State::Archived {
-            self.set_one(
-                w,
-                &item,
-                cc::STATE_PROP,
-                Some(nn(to.iri()).into_owned().into()),
-                Graph::KbWorkspace,
-            )?;
+            self.set_one(w, &item, cc::STATE_PROP, Some(nn(to.iri()).into_owned().into()), Graph::KbWorkspace)?;
         }
         self.record_activity(
             w,
@@ -825,14 +615,8 @@ impl Kb {
             let Some((n, State::InReview)) = st.working else {
                 return Err(self.illegal(&st, "approve"));
             };
-            if self.config().four_eyes
-                && self.revision_author(w, id, n)?.as_deref() == Some(actor.username.as_str())
-            {
-                return Err(Error::SelfApproval {
-                    item: id.into(),
-                    revision: n,
-                    user: actor.username.clone(),
-                });
+            if self.config().four_eyes && self.revision_author(w, id, n)?.as_deref() == Some(actor.username.as_str()) {
+                return Err(Error::SelfApproval { item: id.into(), revision: n, user: actor.username.clone() });
             }
             let pairs = self.content_in(w, &st, n)?.to_pairs(self, w, true)?;
             let item = item_iri(self, id);
@@ -845,10 +629,7 @@ impl Kb {
                     _ => None,
                 })
                 .unwrap_or_else(|| self.agent_iri(&actor.username));
-            let created = w
-                .object(item.as_ref(), dcterms::CREATED, ws)?
-                .and_then(|t| term_datetime(&t))
-                .unwrap_or_else(Utc::now);
+            let created = w.object(item.as_ref(), dcterms::CREATED, ws)?.and_then(|t| term_datetime(&t)).unwrap_or_else(Utc::now);
             if let Some(p) = st.published_revision {
                 let old = revision_iri(self, id, p);
                 self.archive_content(w, &item, Graph::KbPublished, &old)?;
@@ -857,20 +638,8 @@ impl Kb {
             let now = Utc::now();
             self.insert_published(w, &item, id, &rev, &creator, created, now, &pairs);
             self.set_one(w, &item, cc::WORKING_REVISION, None, Graph::KbWorkspace)?;
-            self.set_one(
-                w,
-                &item,
-                cc::PUBLISHED_REVISION,
-                Some(rev.clone().into()),
-                Graph::KbWorkspace,
-            )?;
-            self.set_one(
-                w,
-                &item,
-                cc::STATE_PROP,
-                Some(nn(cc::PUBLISHED).into_owned().into()),
-                Graph::KbWorkspace,
-            )?;
+            self.set_one(w, &item, cc::PUBLISHED_REVISION, Some(rev.clone().into()), Graph::KbWorkspace)?;
+            self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::PUBLISHED).into_owned().into()), Graph::KbWorkspace)?;
             self.record_activity(
                 w,
                 actor,
@@ -894,34 +663,15 @@ impl Kb {
     /// Archives a published item: operators no longer see it.
     #[tracing::instrument(skip_all, fields(user = %actor.username, item = id), err(level = "debug"))]
     pub fn archive_item(&self, actor: &Actor, id: &str, comment: Option<&str>) -> Result<()> {
-        actor.require(
-            "archive items",
-            &[Role::Publisher, Role::Approver, Role::Admin],
-        )?;
+        actor.require("archive items", &[Role::Publisher, Role::Approver, Role::Admin])?;
         self.write(|w| {
             let st = self.status_in(w, id)?;
             if st.state != State::Published {
-                return Err(Error::IllegalTransition {
-                    item: id.into(),
-                    action: "archive",
-                    state: st.state.to_string(),
-                });
+                return Err(Error::IllegalTransition { item: id.into(), action: "archive", state: st.state.to_string() });
             }
             let item = item_iri(self, id);
-            self.set_one(
-                w,
-                &item,
-                cc::STATE_PROP,
-                Some(nn(cc::ARCHIVED).into_owned().into()),
-                Graph::KbPublished,
-            )?;
-            self.set_one(
-                w,
-                &item,
-                cc::STATE_PROP,
-                Some(nn(cc::ARCHIVED).into_owned().into()),
-                Graph::KbWorkspace,
-            )?;
+            self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::ARCHIVED).into_owned().into()), Graph::KbPublished)?;
+            self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::ARCHIVED).into_owned().into()), Graph::KbWorkspace)?;
             let rev = st.published_revision.map(|p| revision_iri(self, id, p));
             self.record_activity(
                 w,
@@ -947,40 +697,18 @@ impl Kb {
     /// one transaction and one activity for the whole batch. `id` may be
     /// given (imports) or allocated.
     #[tracing::instrument(skip_all, fields(user = %actor.username, items = items.len()), err(level = "debug"))]
-    pub fn publish_bulk(
-        &self,
-        actor: &Actor,
-        items: &[(Option<String>, ItemContent)],
-        comment: Option<&str>,
-    ) -> Result<Vec<String>> {
+    pub fn publish_bulk(&self, actor: &Actor, items: &[(Option<String>, ItemContent)], comment: Option<&str>) -> Result<Vec<String>> {
         actor.require("publish in bulk", &[Role::Admin])?;
         self.write(|w| {
             let act = self.batch_activity_in(w, actor, "import", comment);
-            items
-                .iter()
-                .map(|(id, content)| {
-                    self.create_item_in(
-                        w,
-                        actor,
-                        id.as_deref(),
-                        content,
-                        State::Published,
-                        Some(&act),
-                    )
-                })
-                .collect()
+            items.iter().map(|(id, content)| self.create_item_in(w, actor, id.as_deref(), content, State::Published, Some(&act))).collect()
         })
     }
 
     /// The published (or archived) item as operators see it.
     pub fn published_item(&self, id: &str) -> Result<Option<KnowledgeItem>> {
         let item = item_iri(self, id);
-        let quads = self.store().quads(
-            Some(item.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::KbPublished).into()),
-        )?;
+        let quads = self.store().quads(Some(item.as_ref().into()), None, None, Some(self.graph(Graph::KbPublished).into()))?;
         if quads.is_empty() {
             return Ok(None);
         }
@@ -996,12 +724,8 @@ impl Kb {
         };
         for q in &quads {
             match q.predicate.as_str() {
-                cc::STATE_PROP => {
-                    k.state = State::from_iri(term_value(&q.object)).unwrap_or(State::Published)
-                }
-                cc::PUBLISHED_REVISION => {
-                    k.revision = rev_number(term_value(&q.object)).unwrap_or(0)
-                }
+                cc::STATE_PROP => k.state = State::from_iri(term_value(&q.object)).unwrap_or(State::Published),
+                cc::PUBLISHED_REVISION => k.revision = rev_number(term_value(&q.object)).unwrap_or(0),
                 dcterms::CREATED => k.created = term_datetime(&q.object),
                 dcterms::MODIFIED => k.modified = term_datetime(&q.object),
                 dcterms::CREATOR => k.author = Some(username_of(term_value(&q.object))),
@@ -1027,10 +751,7 @@ impl Kb {
             revision: n,
             content,
             created: None,
-            modified: self
-                .store()
-                .object(rev.as_ref(), prov::GENERATED_AT_TIME, audit)?
-                .and_then(|t| term_datetime(&t)),
+            modified: self.store().object(rev.as_ref(), prov::GENERATED_AT_TIME, audit)?.and_then(|t| term_datetime(&t)),
             author: self.revision_author(self.store(), id, n)?,
         })
     }
@@ -1044,21 +765,11 @@ impl Kb {
 
     /// Working revisions in `state` (the review inbox, drafts), optionally
     /// only those written by `author`.
-    pub fn working_items(
-        &self,
-        actor: &Actor,
-        state: State,
-        author: Option<&str>,
-    ) -> Result<Vec<WorkingEntry>> {
+    pub fn working_items(&self, actor: &Actor, state: State, author: Option<&str>) -> Result<Vec<WorkingEntry>> {
         actor.require("list working revisions", KB_STAFF)?;
         let ws = self.graph(Graph::KbWorkspace);
         let mut out = Vec::new();
-        for q in self.store().quads(
-            None,
-            Some(nn(cc::STATE_PROP)),
-            Some(nn(state.iri()).into()),
-            Some(ws.into()),
-        )? {
+        for q in self.store().quads(None, Some(nn(cc::STATE_PROP)), Some(nn(state.iri()).into()), Some(ws.into()))? {
             let oxigraph::model::NamedOrBlankNode::NamedNode(rev) = q.subject else {
                 continue;
             };
@@ -1068,27 +779,13 @@ impl Kb {
             let Some(item) = self.store().object(rev.as_ref(), cc::REVISION_OF, ws)? else {
                 continue;
             };
-            let id = term_value(&item)
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+            let id = term_value(&item).rsplit('/').next().unwrap_or_default().to_owned();
             let who = self.revision_author(self.store(), &id, n)?;
             if author.is_some_and(|a| who.as_deref() != Some(a)) {
                 continue;
             }
-            let title = self
-                .store()
-                .object(rev.as_ref(), dcterms::TITLE, ws)?
-                .map(|t| term_value(&t).to_owned())
-                .unwrap_or_default();
-            out.push(WorkingEntry {
-                id,
-                revision: n,
-                state,
-                title,
-                author: who,
-            });
+            let title = self.store().object(rev.as_ref(), dcterms::TITLE, ws)?.map(|t| term_value(&t).to_owned()).unwrap_or_default();
+            out.push(WorkingEntry { id, revision: n, state, title, author: who });
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)

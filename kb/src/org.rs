@@ -71,9 +71,7 @@ pub struct Person {
 impl Person {
     /// "Given Family".
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given_name.trim(), self.family_name.trim())
-            .trim()
-            .to_owned()
+        format!("{} {}", self.given_name.trim(), self.family_name.trim()).trim().to_owned()
     }
 }
 
@@ -81,15 +79,8 @@ fn check_code(field: &str, code: &str) -> Result<()> {
     if code.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
-    if code.len() > 64
-        || !code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(Error::invalid(
-            field,
-            format!("{code:?} may hold only letters, digits, '-', '_' and '.'"),
-        ));
+    if code.len() > 64 || !code.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(Error::invalid(field, format!("{code:?} may hold only letters, digits, '-', '_' and '.'")));
     }
     Ok(())
 }
@@ -100,14 +91,9 @@ fn opt(v: &Option<String>) -> Option<&str> {
 
 fn check_email(field: &str, v: Option<&str>) -> Result<()> {
     if let Some(e) = v {
-        let ok = e.split_once('@').is_some_and(|(a, b)| {
-            !a.is_empty() && b.contains('.') && !e.contains(char::is_whitespace)
-        });
+        let ok = e.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !e.contains(char::is_whitespace));
         if !ok {
-            return Err(Error::invalid(
-                field,
-                format!("{e:?} is not an e-mail address"),
-            ));
+            return Err(Error::invalid(field, format!("{e:?} is not an e-mail address")));
         }
     }
     Ok(())
@@ -161,22 +147,14 @@ impl Kb {
         let parent = match opt(&o.parent) {
             Some(p) => {
                 let piri = self.office_iri(p);
-                if !w.has(
-                    piri.as_ref(),
-                    rdf::TYPE,
-                    nn(org::ORGANIZATIONAL_UNIT).into(),
-                    g.as_ref(),
-                )? {
+                if !w.has(piri.as_ref(), rdf::TYPE, nn(org::ORGANIZATIONAL_UNIT).into(), g.as_ref())? {
                     return Err(Error::not_found("office", p));
                 }
                 let mut cur = Some(piri.clone());
                 let mut hops = 0;
                 while let Some(c) = cur {
                     if c == iri {
-                        return Err(Error::Cycle {
-                            id: code.into(),
-                            parent: p.into(),
-                        });
+                        return Err(Error::Cycle { id: code.into(), parent: p.into() });
                     }
                     hops += 1;
                     cur = match w.object(c.as_ref(), org::SUB_ORGANIZATION_OF, g.as_ref())? {
@@ -189,8 +167,7 @@ impl Kb {
             None => None,
         };
         let mut new: Vec<Quad> = Vec::new();
-        let mut add =
-            |p: &'static str, v: Term| new.push(Quad::new(iri.clone(), nn(p), v, g.clone()));
+        let mut add = |p: &'static str, v: Term| new.push(Quad::new(iri.clone(), nn(p), v, g.clone()));
         add(rdf::TYPE, nn(org::ORGANIZATIONAL_UNIT).into_owned().into());
         add(cc::STRUCTURE_CODE, lit(code).into());
         add(skos::PREF_LABEL, lit_lang(o.name.trim(), "it").into());
@@ -201,22 +178,13 @@ impl Kb {
             add(org::SUB_ORGANIZATION_OF, p.into());
         }
         if let Some(h) = opt(&o.head) {
-            add(
-                dcterms::DESCRIPTION,
-                lit_lang(&format!("Responsabile: {h}"), "it").into(),
-            );
+            add(dcterms::DESCRIPTION, lit_lang(&format!("Responsabile: {h}"), "it").into());
         }
         if let Some(e) = opt(&o.email) {
-            add(
-                vcard::HAS_EMAIL,
-                NamedNode::new_unchecked(format!("mailto:{e}")).into(),
-            );
+            add(vcard::HAS_EMAIL, NamedNode::new_unchecked(format!("mailto:{e}")).into());
         }
         if let Some(e) = opt(&o.pec) {
-            add(
-                vcard::HAS_EMAIL,
-                NamedNode::new_unchecked(format!("mailto:{e}")).into(),
-            );
+            add(vcard::HAS_EMAIL, NamedNode::new_unchecked(format!("mailto:{e}")).into());
             add(vcard::NOTE, lit(&format!("PEC: {e}")).into());
         }
         if let Some(t) = opt(&o.phone).and_then(tel_iri) {
@@ -236,20 +204,8 @@ impl Kb {
 
     /// Replaces the description of `iri` with `new` unless it is the same;
     /// returns whether it changed.
-    fn replace_description(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        kind: &str,
-        iri: &NamedNode,
-        new: Vec<Quad>,
-    ) -> Result<bool> {
-        let before = w.quads(
-            Some(iri.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::Org).into()),
-        )?;
+    fn replace_description(&self, w: &mut WriteTx<'_>, actor: &Actor, kind: &str, iri: &NamedNode, new: Vec<Quad>) -> Result<bool> {
+        let before = w.quads(Some(iri.as_ref().into()), None, None, Some(self.graph(Graph::Org).into()))?;
         let old: HashSet<&Quad> = before.iter().collect();
         if old == new.iter().collect::<HashSet<&Quad>>() {
             return Ok(false);
@@ -258,23 +214,12 @@ impl Kb {
             w.remove(q);
         }
         w.extend(new.iter());
-        let action = if before.is_empty() {
-            format!("create-{kind}")
-        } else {
-            format!("update-{kind}")
-        };
+        let action = if before.is_empty() { format!("create-{kind}") } else { format!("update-{kind}") };
         self.record_org_change(w, actor, &action, iri, &before);
         Ok(true)
     }
 
-    fn record_org_change(
-        &self,
-        w: &mut WriteTx<'_>,
-        actor: &Actor,
-        kind: &str,
-        about: &NamedNode,
-        before: &[Quad],
-    ) {
+    fn record_org_change(&self, w: &mut WriteTx<'_>, actor: &Actor, kind: &str, about: &NamedNode, before: &[Quad]) {
         self.record_activity(
             w,
             actor,
@@ -305,9 +250,7 @@ impl Kb {
         let number = p.staff_number.trim();
         check_code("staff_number", number)?;
         if p.family_name.trim().is_empty() && p.given_name.trim().is_empty() {
-            return Err(Error::MissingField {
-                field: "family_name",
-            });
+            return Err(Error::MissingField { field: "family_name" });
         }
         check_email("email", opt(&p.email))?;
         let iri = self.person_iri(number);
@@ -315,12 +258,7 @@ impl Kb {
         let office = match opt(&p.office) {
             Some(code) => {
                 let o = self.office_iri(code);
-                if !w.has(
-                    o.as_ref(),
-                    rdf::TYPE,
-                    nn(org::ORGANIZATIONAL_UNIT).into(),
-                    g.as_ref(),
-                )? {
+                if !w.has(o.as_ref(), rdf::TYPE, nn(org::ORGANIZATIONAL_UNIT).into(), g.as_ref())? {
                     return Err(Error::not_found("office", code));
                 }
                 Some(o)
@@ -328,8 +266,7 @@ impl Kb {
             None => None,
         };
         let mut new: Vec<Quad> = Vec::new();
-        let mut add =
-            |pr: &'static str, v: Term| new.push(Quad::new(iri.clone(), nn(pr), v, g.clone()));
+        let mut add = |pr: &'static str, v: Term| new.push(Quad::new(iri.clone(), nn(pr), v, g.clone()));
         add(rdf::TYPE, nn(vcard::INDIVIDUAL).into_owned().into());
         add(cc::STAFF_NUMBER, lit(number).into());
         add(vcard::FN, lit(&p.full_name()).into());
@@ -352,10 +289,7 @@ impl Kb {
             add(cc::EXTENSION, lit(x).into());
         }
         if let Some(e) = opt(&p.email) {
-            add(
-                vcard::HAS_EMAIL,
-                NamedNode::new_unchecked(format!("mailto:{e}")).into(),
-            );
+            add(vcard::HAS_EMAIL, NamedNode::new_unchecked(format!("mailto:{e}")).into());
         }
         if let Some(r) = opt(&p.room) {
             add(cc::ROOM, lit(r).into());
@@ -379,21 +313,10 @@ impl Kb {
                 (cc::COMPETENT_OFFICE, Graph::KbPublished),
                 (cc::COMPETENT_OFFICE, Graph::KbWorkspace),
             ] {
-                count += w
-                    .quads(
-                        None,
-                        Some(nn(p)),
-                        Some(iri.as_ref().into()),
-                        Some(self.graph(graph).into()),
-                    )?
-                    .len();
+                count += w.quads(None, Some(nn(p)), Some(iri.as_ref().into()), Some(self.graph(graph).into()))?.len();
             }
             if count > 0 {
-                return Err(Error::InUse {
-                    kind: "office",
-                    id: code.into(),
-                    count,
-                });
+                return Err(Error::InUse { kind: "office", id: code.into(), count });
             }
             let before = w.remove_subject(iri.as_ref(), g.as_ref())?;
             self.record_org_change(w, actor, "delete-office", &iri, &before);
@@ -412,21 +335,10 @@ impl Kb {
             }
             let mut count = 0;
             for graph in [Graph::KbPublished, Graph::KbWorkspace] {
-                count += w
-                    .quads(
-                        None,
-                        Some(nn(cc::CONTACT_PERSON)),
-                        Some(iri.as_ref().into()),
-                        Some(self.graph(graph).into()),
-                    )?
-                    .len();
+                count += w.quads(None, Some(nn(cc::CONTACT_PERSON)), Some(iri.as_ref().into()), Some(self.graph(graph).into()))?.len();
             }
             if count > 0 {
-                return Err(Error::InUse {
-                    kind: "person",
-                    id: staff_number.into(),
-                    count,
-                });
+                return Err(Error::InUse { kind: "person", id: staff_number.into(), count });
             }
             let before = w.remove_subject(iri.as_ref(), g.as_ref())?;
             self.record_org_change(w, actor, "delete-person", &iri, &before);
@@ -437,12 +349,7 @@ impl Kb {
     /// Reads an office by IRI.
     pub fn office_by_iri(&self, iri: &str) -> Result<Option<Office>> {
         let n = crate::rdf::parse_iri("office", iri)?;
-        let quads = self.store().quads(
-            Some(n.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::Org).into()),
-        )?;
+        let quads = self.store().quads(Some(n.as_ref().into()), None, None, Some(self.graph(Graph::Org).into()))?;
         if quads.is_empty() {
             return Ok(None);
         }
@@ -457,14 +364,8 @@ impl Kb {
                 dcterms::DESCRIPTION => o.head = v.strip_prefix("Responsabile: ").map(Into::into),
                 vcard::HAS_EMAIL => {
                     let mail = v.trim_start_matches("mailto:").to_owned();
-                    let is_pec = quads
-                        .iter()
-                        .any(|x| term_value(&x.object) == format!("PEC: {mail}"));
-                    if is_pec {
-                        o.pec = Some(mail)
-                    } else {
-                        o.email = Some(mail)
-                    }
+                    let is_pec = quads.iter().any(|x| term_value(&x.object) == format!("PEC: {mail}"));
+                    if is_pec { o.pec = Some(mail) } else { o.email = Some(mail) }
                 }
                 vcard::HAS_TELEPHONE => o.phone = Some(v.trim_start_matches("tel:").into()),
                 cc::EXTENSION => o.extension = Some(v.into()),
@@ -479,12 +380,7 @@ impl Kb {
     /// Reads a person by IRI.
     pub fn person_by_iri(&self, iri: &str) -> Result<Option<Person>> {
         let n = crate::rdf::parse_iri("person", iri)?;
-        let quads = self.store().quads(
-            Some(n.as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::Org).into()),
-        )?;
+        let quads = self.store().quads(Some(n.as_ref().into()), None, None, Some(self.graph(Graph::Org).into()))?;
         if quads.is_empty() {
             return Ok(None);
         }
@@ -509,35 +405,17 @@ impl Kb {
 
     /// Every office, sorted by code.
     pub fn offices(&self) -> Result<Vec<Office>> {
-        self.list_typed(
-            org::ORGANIZATIONAL_UNIT,
-            |iri| self.office_by_iri(iri),
-            |o| o.code.clone(),
-        )
+        self.list_typed(org::ORGANIZATIONAL_UNIT, |iri| self.office_by_iri(iri), |o| o.code.clone())
     }
 
     /// Every person, sorted by staff number.
     pub fn people(&self) -> Result<Vec<Person>> {
-        self.list_typed(
-            vcard::INDIVIDUAL,
-            |iri| self.person_by_iri(iri),
-            |p| p.staff_number.clone(),
-        )
+        self.list_typed(vcard::INDIVIDUAL, |iri| self.person_by_iri(iri), |p| p.staff_number.clone())
     }
 
-    fn list_typed<T>(
-        &self,
-        class: &'static str,
-        read: impl Fn(&str) -> Result<Option<T>>,
-        key: impl Fn(&T) -> String,
-    ) -> Result<Vec<T>> {
+    fn list_typed<T>(&self, class: &'static str, read: impl Fn(&str) -> Result<Option<T>>, key: impl Fn(&T) -> String) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        for q in self.store().quads(
-            None,
-            Some(nn(rdf::TYPE)),
-            Some(nn(class).into()),
-            Some(self.graph(Graph::Org).into()),
-        )? {
+        for q in self.store().quads(None, Some(nn(rdf::TYPE)), Some(nn(class).into()), Some(self.graph(Graph::Org).into()))? {
             if let NamedOrBlankNode::NamedNode(n) = q.subject
                 && let Some(x) = read(n.as_str())?
             {

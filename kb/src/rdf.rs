@@ -5,9 +5,7 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use ontologies::vocab::xsd;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{
-    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef,
-};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef};
 use oxigraph::store::{Store, Transaction};
 
 /// A named node for a vocabulary constant (known to be a valid IRI).
@@ -18,21 +16,14 @@ pub fn nn(iri: &'static str) -> NamedNodeRef<'static> {
 /// Parses and validates an absolute IRI given by a caller.
 pub fn parse_iri(field: &str, value: &str) -> Result<NamedNode> {
     let value = value.trim();
-    NamedNode::new(value).map_err(|e| Error::InvalidIri {
-        field: field.to_owned(),
-        value: value.to_owned(),
-        message: e.to_string(),
-    })
+    NamedNode::new(value).map_err(|e| Error::InvalidIri { field: field.to_owned(), value: value.to_owned(), message: e.to_string() })
 }
 
 /// Parses a web link: an absolute `http`, `https` or `mailto` IRI.
 pub fn parse_web_link(field: &str, value: &str) -> Result<NamedNode> {
     let iri = parse_iri(field, value)?;
     let lower = iri.as_str().to_ascii_lowercase();
-    if ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
-    {
+    if ["http://", "https://", "mailto:"].iter().any(|p| lower.starts_with(p)) {
         Ok(iri)
     } else {
         Err(Error::InvalidIri {
@@ -60,10 +51,7 @@ pub fn lit_date(d: NaiveDate) -> Literal {
 
 /// An `xsd:dateTime` literal in UTC.
 pub fn lit_datetime(t: DateTime<Utc>) -> Literal {
-    Literal::new_typed_literal(
-        t.to_rfc3339_opts(SecondsFormat::Micros, true),
-        nn(xsd::DATE_TIME),
-    )
+    Literal::new_typed_literal(t.to_rfc3339_opts(SecondsFormat::Micros, true), nn(xsd::DATE_TIME))
 }
 
 /// An `xsd:integer` literal.
@@ -94,9 +82,7 @@ pub fn term_date(t: &Term) -> Option<NaiveDate> {
 
 /// Parses an `xsd:dateTime` literal value.
 pub fn term_datetime(t: &Term) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(term_value(t))
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(term_value(t)).ok().map(|d| d.with_timezone(&Utc))
 }
 
 /// Read access shared by [`Store`] and [`Transaction`], so that domain
@@ -112,51 +98,23 @@ pub trait Reader {
     ) -> Result<Vec<Quad>>;
 
     /// Objects of `subject predicate ?o` in `graph`.
-    fn objects(
-        &self,
-        s: NamedNodeRef<'_>,
-        p: &'static str,
-        g: NamedNodeRef<'_>,
-    ) -> Result<Vec<Term>> {
-        Ok(self
-            .quads(Some(s.into()), Some(nn(p)), None, Some(g.into()))?
-            .into_iter()
-            .map(|q| q.object)
-            .collect())
+    fn objects(&self, s: NamedNodeRef<'_>, p: &'static str, g: NamedNodeRef<'_>) -> Result<Vec<Term>> {
+        Ok(self.quads(Some(s.into()), Some(nn(p)), None, Some(g.into()))?.into_iter().map(|q| q.object).collect())
     }
 
     /// First object of `subject predicate ?o` in `graph`.
-    fn object(
-        &self,
-        s: NamedNodeRef<'_>,
-        p: &'static str,
-        g: NamedNodeRef<'_>,
-    ) -> Result<Option<Term>> {
-        Ok(self
-            .quads(Some(s.into()), Some(nn(p)), None, Some(g.into()))?
-            .into_iter()
-            .next()
-            .map(|q| q.object))
+    fn object(&self, s: NamedNodeRef<'_>, p: &'static str, g: NamedNodeRef<'_>) -> Result<Option<Term>> {
+        Ok(self.quads(Some(s.into()), Some(nn(p)), None, Some(g.into()))?.into_iter().next().map(|q| q.object))
     }
 
     /// Whether `subject` has any triple in `graph`.
     fn describes(&self, s: NamedNodeRef<'_>, g: NamedNodeRef<'_>) -> Result<bool> {
-        Ok(!self
-            .quads(Some(s.into()), None, None, Some(g.into()))?
-            .is_empty())
+        Ok(!self.quads(Some(s.into()), None, None, Some(g.into()))?.is_empty())
     }
 
     /// Whether the exact triple is in `graph`.
-    fn has(
-        &self,
-        s: NamedNodeRef<'_>,
-        p: &'static str,
-        o: TermRef<'_>,
-        g: NamedNodeRef<'_>,
-    ) -> Result<bool> {
-        Ok(!self
-            .quads(Some(s.into()), Some(nn(p)), Some(o), Some(g.into()))?
-            .is_empty())
+    fn has(&self, s: NamedNodeRef<'_>, p: &'static str, o: TermRef<'_>, g: NamedNodeRef<'_>) -> Result<bool> {
+        Ok(!self.quads(Some(s.into()), Some(nn(p)), Some(o), Some(g.into()))?.is_empty())
     }
 }
 
@@ -168,9 +126,7 @@ impl Reader for Store {
         object: Option<TermRef<'_>>,
         graph: Option<GraphNameRef<'_>>,
     ) -> Result<Vec<Quad>> {
-        Ok(self
-            .quads_for_pattern(subject, predicate, object, graph)
-            .collect::<std::result::Result<Vec<_>, _>>()?)
+        Ok(self.quads_for_pattern(subject, predicate, object, graph).collect::<std::result::Result<Vec<_>, _>>()?)
     }
 }
 
@@ -182,20 +138,12 @@ impl Reader for Transaction<'_> {
         object: Option<TermRef<'_>>,
         graph: Option<GraphNameRef<'_>>,
     ) -> Result<Vec<Quad>> {
-        Ok(self
-            .quads_for_pattern(subject, predicate, object, graph)
-            .collect::<std::result::Result<Vec<_>, _>>()?)
+        Ok(self.quads_for_pattern(subject, predicate, object, graph).collect::<std::result::Result<Vec<_>, _>>()?)
     }
 }
 
 /// Parses an embedded or user-supplied RDF document into quads of `graph`.
-pub fn parse_rdf(
-    source_name: &str,
-    text: &str,
-    format: RdfFormat,
-    base_iri: Option<&str>,
-    graph: NamedNodeRef<'_>,
-) -> Result<Vec<Quad>> {
+pub fn parse_rdf(source_name: &str, text: &str, format: RdfFormat, base_iri: Option<&str>, graph: NamedNodeRef<'_>) -> Result<Vec<Quad>> {
     let mut parser = RdfParser::from_format(format).with_default_graph(graph.into_owned());
     if let Some(base) = base_iri {
         parser = parser.with_base_iri(base).map_err(|e| Error::InvalidIri {
@@ -206,11 +154,6 @@ pub fn parse_rdf(
     }
     parser
         .for_slice(text.as_bytes())
-        .map(|r| {
-            r.map_err(|e| Error::RdfSyntax {
-                source_name: source_name.to_owned(),
-                message: e.to_string(),
-            })
-        })
+        .map(|r| r.map_err(|e| Error::RdfSyntax { source_name: source_name.to_owned(), message: e.to_string() }))
         .collect()
 }

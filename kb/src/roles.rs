@@ -63,29 +63,9 @@ impl Role {
         use Graph::*;
         const PUBLIC: &[Graph] = &[Ontology, Taxonomy, KbPublished, Org, Inferred];
         match self {
-            Role::Admin => &[
-                Ontology,
-                Taxonomy,
-                KbPublished,
-                KbWorkspace,
-                Org,
-                Crm,
-                Telephony,
-                Audit,
-                Inferred,
-            ],
-            Role::Publisher | Role::Approver => {
-                &[Ontology, Taxonomy, KbPublished, KbWorkspace, Org, Inferred]
-            }
-            Role::OperatorL1 | Role::OperatorL2 | Role::Supervisor => &[
-                Ontology,
-                Taxonomy,
-                KbPublished,
-                Org,
-                Crm,
-                Telephony,
-                Inferred,
-            ],
+            Role::Admin => &[Ontology, Taxonomy, KbPublished, KbWorkspace, Org, Crm, Telephony, Audit, Inferred],
+            Role::Publisher | Role::Approver => &[Ontology, Taxonomy, KbPublished, KbWorkspace, Org, Inferred],
+            Role::OperatorL1 | Role::OperatorL2 | Role::Supervisor => &[Ontology, Taxonomy, KbPublished, Org, Crm, Telephony, Inferred],
             Role::Office => &[Ontology, Taxonomy, KbPublished, Org, Crm, Inferred],
             Role::Analyst => PUBLIC,
             Role::Integration => &[Ontology, Taxonomy, KbPublished, Org, Inferred],
@@ -106,15 +86,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "role",
-                    format!(
-                        "unknown role {s:?}; known roles: {}",
-                        Role::ALL.map(Role::as_str).join(", ")
-                    ),
-                )
-            })
+            .ok_or_else(|| Error::invalid("role", format!("unknown role {s:?}; known roles: {}", Role::ALL.map(Role::as_str).join(", "))))
     }
 }
 
@@ -176,12 +148,7 @@ impl Graph {
 
     /// The graphs whose content feeds the `inferred` graph. Only public
     /// graphs, so that entailments never expose personal data or drafts.
-    pub const INFERENCE_INPUT: [Graph; 4] = [
-        Graph::Ontology,
-        Graph::Taxonomy,
-        Graph::KbPublished,
-        Graph::Org,
-    ];
+    pub const INFERENCE_INPUT: [Graph; 4] = [Graph::Ontology, Graph::Taxonomy, Graph::KbPublished, Graph::Org];
 }
 
 /// The set of roles of the acting user.
@@ -214,11 +181,7 @@ impl RoleSet {
 
     /// The union of the readable graphs of every role, in a stable order.
     pub fn readable_graphs(&self) -> Vec<Graph> {
-        let mut graphs: Vec<Graph> = self
-            .0
-            .iter()
-            .flat_map(|r| r.readable_graphs().iter().copied())
-            .collect();
+        let mut graphs: Vec<Graph> = self.0.iter().flat_map(|r| r.readable_graphs().iter().copied()).collect();
         graphs.sort();
         graphs.dedup();
         graphs
@@ -242,10 +205,7 @@ pub struct Actor {
 impl Actor {
     /// An actor with the given name and roles.
     pub fn new(username: impl Into<String>, roles: impl IntoIterator<Item = Role>) -> Self {
-        Self {
-            username: username.into(),
-            roles: RoleSet::new(roles),
-        }
+        Self { username: username.into(), roles: RoleSet::new(roles) }
     }
 
     /// The built-in system actor used by the command line with administrator rights.
@@ -258,14 +218,7 @@ impl Actor {
         if self.roles.has_any(roles) {
             Ok(())
         } else {
-            Err(Error::Forbidden {
-                action,
-                needed: roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+            Err(Error::Forbidden { action, needed: roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ") })
         }
     }
 }
@@ -277,13 +230,7 @@ mod tests {
     #[test]
     fn analyst_never_reads_personal_data_or_audit() {
         let set = RoleSet::new([Role::Analyst]);
-        for g in [
-            Graph::Crm,
-            Graph::Telephony,
-            Graph::Audit,
-            Graph::KbWorkspace,
-            Graph::Accounts,
-        ] {
+        for g in [Graph::Crm, Graph::Telephony, Graph::Audit, Graph::KbWorkspace, Graph::Accounts] {
             assert!(!set.can_read(g), "{g:?}");
         }
         assert!(set.can_read(Graph::KbPublished));
@@ -299,11 +246,7 @@ mod tests {
     #[test]
     fn roles_parse_case_insensitively_and_reject_unknown() {
         assert_eq!("OPERATOR_L1".parse::<Role>().ok(), Some(Role::OperatorL1));
-        let err = "boss"
-            .parse::<Role>()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = "boss".parse::<Role>().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("boss") && err.contains("analyst"), "{err}");
     }
 

@@ -67,34 +67,20 @@ impl QueryOutcome {
         match self {
             QueryOutcome::Boolean(b) => ser.serialize_boolean_to_writer(Vec::new(), *b).map_err(io),
             QueryOutcome::Solutions { variables, rows } => {
-                let mut w = ser
-                    .serialize_solutions_to_writer(Vec::new(), variables.clone())
-                    .map_err(io)?;
+                let mut w = ser.serialize_solutions_to_writer(Vec::new(), variables.clone()).map_err(io)?;
                 for row in rows {
-                    w.serialize(
-                        variables
-                            .iter()
-                            .zip(row)
-                            .filter_map(|(v, t)| t.as_ref().map(|t| (v.as_ref(), t.as_ref()))),
-                    )
-                    .map_err(io)?;
+                    w.serialize(variables.iter().zip(row).filter_map(|(v, t)| t.as_ref().map(|t| (v.as_ref(), t.as_ref())))).map_err(io)?;
                 }
                 w.finish().map_err(io)
             }
-            QueryOutcome::Graph(_) => Err(Error::invalid(
-                "format",
-                "a CONSTRUCT or DESCRIBE result is a graph: choose an RDF format",
-            )),
+            QueryOutcome::Graph(_) => Err(Error::invalid("format", "a CONSTRUCT or DESCRIBE result is a graph: choose an RDF format")),
         }
     }
 
     /// Serialises CONSTRUCT/DESCRIBE results in an RDF format.
     pub fn write_graph(&self, format: RdfFormat) -> Result<Vec<u8>> {
         let QueryOutcome::Graph(triples) = self else {
-            return Err(Error::invalid(
-                "format",
-                "only CONSTRUCT and DESCRIBE results are graphs",
-            ));
+            return Err(Error::invalid("format", "only CONSTRUCT and DESCRIBE results are graphs"));
         };
         let io = |e: std::io::Error| Error::invalid("format", e.to_string());
         let mut w = RdfSerializer::from_format(format).for_writer(Vec::new());
@@ -116,9 +102,7 @@ impl Kb {
             .map(|g| GraphName::NamedNode(self.graph(g).into_owned()))
             .collect();
         let token = CancellationToken::new();
-        let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(token.clone())
-            .parse_query(query)?;
+        let mut prepared = SparqlEvaluator::new().with_cancellation_token(token.clone()).parse_query(query)?;
         prepared.dataset_mut().set_default_graph(graphs.clone());
         prepared.dataset_mut().set_available_named_graphs(
             graphs
@@ -133,9 +117,7 @@ impl Kb {
         let max = self.config().sparql_max_rows;
         let _deadline = Deadline::start(token, limit);
         let timeout = |e: oxigraph::sparql::QueryEvaluationError| match e {
-            oxigraph::sparql::QueryEvaluationError::Cancelled => Error::QueryTimeout {
-                seconds: limit.as_secs(),
-            },
+            oxigraph::sparql::QueryEvaluationError::Cancelled => Error::QueryTimeout { seconds: limit.as_secs() },
             e => Error::SparqlEvaluation(e),
         };
         match prepared.on_store(self.store()).execute().map_err(timeout)? {
@@ -179,13 +161,15 @@ impl Kb {
             let before = tx.quads(None, None, None, Some(accounts.into()))?;
             prepared.on_transaction(&mut tx).execute()?;
             if tx.quads(None, None, None, Some(accounts.into()))? != before {
-                return Err(Error::Forbidden {
-                    action: "change user accounts with SPARQL",
-                    needed: "none (use `centralino user`)".into(),
-                });
+                return Err(Error::Forbidden { action: "change user accounts with SPARQL", needed: "none (use `centralino user`)".into() });
             }
             tx.commit()?;
         }
-        self.recompute_inferences()
+        self.recompute_inferences()?;
+        // An update may change anything search shows: rebuild the index.
+        if let Some(index) = self.inner.search.get() {
+            index.rebuild(self)?;
+        }
+        Ok(())
     }
 }

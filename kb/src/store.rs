@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::Duration;
 
 /// Settings of the knowledge base.
@@ -53,14 +53,8 @@ impl KbConfig {
         if !base.as_str().ends_with('/') {
             return Err(Error::invalid("base_iri", "must end with '/'"));
         }
-        if self.id_prefix.is_empty()
-            || self.id_prefix.len() > 5
-            || !self.id_prefix.chars().all(|c| c.is_ascii_uppercase())
-        {
-            return Err(Error::invalid(
-                "id_prefix",
-                "must be 1 to 5 upper-case ASCII letters",
-            ));
+        if self.id_prefix.is_empty() || self.id_prefix.len() > 5 || !self.id_prefix.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(Error::invalid("id_prefix", "must be 1 to 5 upper-case ASCII letters"));
         }
         if self.sparql_timeout_secs == 0 {
             return Err(Error::invalid("sparql_timeout_secs", "must be at least 1"));
@@ -98,24 +92,19 @@ pub(crate) struct Inner {
     writer: Mutex<()>,
     pub(crate) reasoner: RwLock<Arc<Reasoner>>,
     pub(crate) next_item_number: AtomicU64,
+    pub(crate) search: OnceLock<crate::search::SearchIndex>,
     /// Held for the life of the process: the data directory lock.
     _lock: File,
 }
 
 impl std::fmt::Debug for Kb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kb")
-            .field("data_dir", &self.inner.data_dir)
-            .field("base_iri", &self.inner.config.base_iri)
-            .finish()
+        f.debug_struct("Kb").field("data_dir", &self.inner.data_dir).field("base_iri", &self.inner.config.base_iri).finish()
     }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| Error::Io { path: path.to_owned(), source }
 }
 
 impl Kb {
@@ -130,44 +119,33 @@ impl Kb {
         let data_dir = data_dir.as_ref().to_owned();
         std::fs::create_dir_all(&data_dir).map_err(io_err(&data_dir))?;
         let lock_path = data_dir.join("centralino.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_err(&lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::DataDirLocked { path: data_dir });
+        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(io_err(&lock_path))?;
+        // A handle closed a moment ago may still be finishing its last
+        // index batch on the indexer thread: wait briefly before giving up.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::DataDirLocked { path: data_dir });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
         }
         let meta_path = data_dir.join("meta.toml");
-        let mut meta = read_meta(&meta_path)?.unwrap_or(Meta {
-            format: META_FORMAT,
-            base_iri: config.base_iri.clone(),
-            taxonomy_seeded: false,
-        });
+        let mut meta =
+            read_meta(&meta_path)?.unwrap_or(Meta { format: META_FORMAT, base_iri: config.base_iri.clone(), taxonomy_seeded: false });
         if meta.base_iri != config.base_iri {
-            return Err(Error::ConfigMismatch {
-                field: "base_iri",
-                stored: meta.base_iri,
-                configured: config.base_iri,
-            });
+            return Err(Error::ConfigMismatch { field: "base_iri", stored: meta.base_iri, configured: config.base_iri });
         }
         if meta.format > META_FORMAT {
-            return Err(Error::ConfigMismatch {
-                field: "format",
-                stored: meta.format.to_string(),
-                configured: META_FORMAT.to_string(),
-            });
+            return Err(Error::ConfigMismatch { field: "format", stored: meta.format.to_string(), configured: META_FORMAT.to_string() });
         }
         let store = Store::open(data_dir.join("graph"))?;
-        let graphs = Graph::ALL
-            .iter()
-            .map(|g| NamedNode::new_unchecked(format!("{}graph/{}", config.base_iri, g.path())))
-            .collect();
+        let graphs = Graph::ALL.iter().map(|g| NamedNode::new_unchecked(format!("{}graph/{}", config.base_iri, g.path()))).collect();
         let kb = Kb {
             inner: Arc::new(Inner {
                 store,
@@ -177,6 +155,7 @@ impl Kb {
                 writer: Mutex::new(()),
                 reasoner: RwLock::new(Arc::new(Reasoner::default())),
                 next_item_number: AtomicU64::new(1),
+                search: OnceLock::new(),
                 _lock: lock,
             }),
         };
@@ -186,6 +165,9 @@ impl Kb {
         }
         write_meta(&meta_path, &meta)?;
         kb.init_item_counter()?;
+        let index = crate::search::SearchIndex::open(&kb, &kb.inner.data_dir.join("index"), kb.generation()?)?;
+        index.start(Arc::downgrade(&kb.inner));
+        let _ = kb.inner.search.set(index);
         Ok(kb)
     }
 
@@ -227,10 +209,7 @@ impl Kb {
     pub(crate) fn writer(&self) -> MutexGuard<'_, ()> {
         // A poisoned lock only means a writer panicked; the transaction it
         // held was dropped uncommitted, so the store is consistent.
-        self.inner
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `f` inside one transaction under the writer lock, brings the
@@ -238,15 +217,77 @@ impl Kb {
     /// returns `f`'s result. If `f` fails nothing is written.
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let _guard = self.writer();
-        let mut w = WriteTx {
-            tx: self.inner.store.start_transaction()?,
-            changed: Vec::new(),
-        };
+        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new() };
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
+        let touched = self.touched(&w.changed);
+        let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
+        if let (Some(g), Some(index)) = (generation, self.inner.search.get()) {
+            index.notify(g, touched);
+        }
         Ok(value)
+    }
+
+    /// The write generation: bumped by every write that changes what
+    /// search shows. The search index records the generation it holds.
+    pub fn generation(&self) -> Result<u64> {
+        let kb_node = self.iri("id/kb");
+        Ok(self
+            .inner
+            .store
+            .object(kb_node.as_ref(), ontologies::vocab::cc::GENERATION, self.graph(Graph::KbWorkspace))?
+            .and_then(|t| crate::rdf::term_value(&t).parse().ok())
+            .unwrap_or(0))
+    }
+
+    fn bump_generation(&self, tx: &mut Transaction<'_>) -> Result<u64> {
+        use oxigraph::model::Quad;
+        let kb_node = self.iri("id/kb");
+        let ws = self.graph(Graph::KbWorkspace).into_owned();
+        let p = crate::rdf::nn(ontologies::vocab::cc::GENERATION);
+        let current = tx.quads(Some(kb_node.as_ref().into()), Some(p), None, Some(ws.as_ref().into()))?;
+        let n = current.first().and_then(|q| crate::rdf::term_value(&q.object).parse::<u64>().ok()).unwrap_or(0) + 1;
+        for q in &current {
+            tx.remove(q);
+        }
+        tx.insert(&Quad::new(kb_node, p, crate::rdf::lit_int(n), ws));
+        Ok(n)
+    }
+
+    /// What a set of changed quads means for search.
+    fn touched(&self, changed: &[Quad]) -> crate::search::Touched {
+        let mut t = crate::search::Touched::default();
+        let published = self.graph(Graph::KbPublished);
+        let ws = self.graph(Graph::KbWorkspace);
+        let org = self.graph(Graph::Org);
+        let tax = self.graph(Graph::Taxonomy);
+        let items = format!("{}id/kb/", self.inner.config.base_iri);
+        let offices = format!("{}id/office/", self.inner.config.base_iri);
+        let people = format!("{}id/person/", self.inner.config.base_iri);
+        for q in changed {
+            let oxigraph::model::GraphName::NamedNode(g) = &q.graph_name else { continue };
+            let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &q.subject else { continue };
+            let s = s.as_str();
+            if g.as_ref() == published || g.as_ref() == ws {
+                if let Some(rest) = s.strip_prefix(&items) {
+                    let id = rest.split('/').next().unwrap_or_default();
+                    if !id.is_empty() {
+                        t.items.insert(id.to_owned());
+                    }
+                }
+            } else if g.as_ref() == org {
+                if let Some(code) = s.strip_prefix(&offices) {
+                    t.offices.insert(code.to_owned());
+                } else if let Some(n) = s.strip_prefix(&people) {
+                    t.people.insert(n.to_owned());
+                }
+            } else if g.as_ref() == tax {
+                t.concepts.insert(s.to_owned());
+            }
+        }
+        t
     }
 
     /// Like [`Kb::write`] without inference, for the bootstrap and full
@@ -261,11 +302,7 @@ impl Kb {
 
     /// The current reasoner (T-Box closures).
     pub(crate) fn reasoner(&self) -> Arc<Reasoner> {
-        self.inner
-            .reasoner
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.inner.reasoner.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Loads or upgrades the ontology, seeds the taxonomy when asked, and
@@ -273,20 +310,8 @@ impl Kb {
     /// taxonomy was seeded.
     fn bootstrap(&self, seed_taxonomy: bool) -> Result<bool> {
         let ontology_graph = self.graph(Graph::Ontology).into_owned();
-        let mut wanted = parse_rdf(
-            "centralino.ttl",
-            ontologies::ONTOLOGY_TTL,
-            RdfFormat::Turtle,
-            None,
-            ontology_graph.as_ref(),
-        )?;
-        wanted.extend(parse_rdf(
-            "shapes.ttl",
-            ontologies::SHAPES_TTL,
-            RdfFormat::Turtle,
-            None,
-            ontology_graph.as_ref(),
-        )?);
+        let mut wanted = parse_rdf("centralino.ttl", ontologies::ONTOLOGY_TTL, RdfFormat::Turtle, None, ontology_graph.as_ref())?;
+        wanted.extend(parse_rdf("shapes.ttl", ontologies::SHAPES_TTL, RdfFormat::Turtle, None, ontology_graph.as_ref())?);
         let taxonomy = if seed_taxonomy {
             parse_rdf(
                 "taxonomy.ttl",
@@ -298,25 +323,10 @@ impl Kb {
         } else {
             Vec::new()
         };
-        let current = self.inner.store.quads(
-            None,
-            None,
-            None,
-            Some(GraphNameRef::NamedNode(ontology_graph.as_ref())),
-        )?;
+        let current = self.inner.store.quads(None, None, None, Some(GraphNameRef::NamedNode(ontology_graph.as_ref())))?;
         let tbox_changed = canonical(&current) != canonical(&wanted);
-        let missing_graphs = Graph::ALL.iter().any(|g| {
-            !self
-                .inner
-                .store
-                .contains_named_graph(self.graph(*g))
-                .unwrap_or(false)
-        });
-        let taxonomy_empty = self
-            .inner
-            .store
-            .quads(None, None, None, Some(self.graph(Graph::Taxonomy).into()))?
-            .is_empty();
+        let missing_graphs = Graph::ALL.iter().any(|g| !self.inner.store.contains_named_graph(self.graph(*g)).unwrap_or(false));
+        let taxonomy_empty = self.inner.store.quads(None, None, None, Some(self.graph(Graph::Taxonomy).into()))?.is_empty();
         let seeding = seed_taxonomy && taxonomy_empty;
         if tbox_changed || missing_graphs || seeding {
             self.write_raw(|tx| {
@@ -344,17 +354,9 @@ impl Kb {
 
     /// Rebuilds the reasoner from the ontology graph.
     pub(crate) fn reload_reasoner(&self) -> Result<()> {
-        let tbox =
-            self.inner
-                .store
-                .quads(None, None, None, Some(self.graph(Graph::Ontology).into()))?;
-        let reasoner =
-            Reasoner::from_tbox(tbox.iter().map(|q| (&q.subject, &q.predicate, &q.object)));
-        *self
-            .inner
-            .reasoner
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(reasoner);
+        let tbox = self.inner.store.quads(None, None, None, Some(self.graph(Graph::Ontology).into()))?;
+        let reasoner = Reasoner::from_tbox(tbox.iter().map(|q| (&q.subject, &q.predicate, &q.object)));
+        *self.inner.reasoner.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(reasoner);
         Ok(())
     }
 
@@ -371,19 +373,9 @@ impl Kb {
         let max = self
             .inner
             .store
-            .quads(
-                None,
-                Some(crate::rdf::nn(ontologies::vocab::dcterms::IDENTIFIER)),
-                None,
-                Some(self.graph(Graph::KbWorkspace).into()),
-            )?
+            .quads(None, Some(crate::rdf::nn(ontologies::vocab::dcterms::IDENTIFIER)), None, Some(self.graph(Graph::KbWorkspace).into()))?
             .iter()
-            .filter_map(|q| {
-                crate::rdf::term_value(&q.object)
-                    .strip_prefix(&prefix)?
-                    .parse::<u64>()
-                    .ok()
-            })
+            .filter_map(|q| crate::rdf::term_value(&q.object).strip_prefix(&prefix)?.parse::<u64>().ok())
             .max()
             .unwrap_or(0);
         self.inner.next_item_number.store(max + 1, Ordering::SeqCst);
@@ -410,9 +402,7 @@ fn canonical(quads: &[Quad]) -> Vec<String> {
 
 fn read_meta(path: &Path) -> Result<Option<Meta>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::invalid(path.display().to_string(), e.to_string())),
+        Ok(text) => toml::from_str(&text).map(Some).map_err(|e| Error::invalid(path.display().to_string(), e.to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path)(e)),
     }

@@ -29,39 +29,26 @@ pub struct UserInfo {
 /// Checks a login name: 2–64 characters of `a-z`, `0-9`, `.`, `_`, `-`.
 pub fn validate_username(name: &str) -> Result<()> {
     let ok = (2..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
         Err(Error::invalid(
             "username",
-            format!(
-                "{name:?}: use 2 to 64 characters among a-z, 0-9, '.', '_', '-', starting with a letter or digit"
-            ),
+            format!("{name:?}: use 2 to 64 characters among a-z, 0-9, '.', '_', '-', starting with a letter or digit"),
         ))
     }
 }
 
 fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(Error::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(Error::invalid("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes);
     let salt = SaltString::encode_b64(&bytes).map_err(|e| Error::PasswordHash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::PasswordHash(e.to_string()))
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::PasswordHash(e.to_string()))
 }
 
 /// A random password of 16 letters and digits (for first start and demos).
@@ -69,27 +56,16 @@ pub fn random_password() -> String {
     use rand::Rng;
     const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect()
+    (0..16).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 impl Kb {
     fn user_quads(&self, reader: &impl Reader, username: &str) -> Result<Vec<Quad>> {
-        reader.quads(
-            Some(self.agent_iri(username).as_ref().into()),
-            None,
-            None,
-            Some(self.graph(Graph::Accounts).into()),
-        )
+        reader.quads(Some(self.agent_iri(username).as_ref().into()), None, None, Some(self.graph(Graph::Accounts).into()))
     }
 
     fn info_from(quads: &[Quad]) -> Option<UserInfo> {
-        let mut info = UserInfo {
-            username: String::new(),
-            roles: Vec::new(),
-            disabled: false,
-        };
+        let mut info = UserInfo { username: String::new(), roles: Vec::new(), disabled: false };
         for q in quads {
             let v = term_value(&q.object);
             match q.predicate.as_str() {
@@ -105,26 +81,11 @@ impl Kb {
 
     /// Whether any account exists (first start creates an administrator).
     pub fn has_users(&self) -> Result<bool> {
-        Ok(self
-            .store()
-            .quads_for_pattern(
-                None,
-                Some(nn(cc::USERNAME)),
-                None,
-                Some(self.graph(Graph::Accounts).into()),
-            )
-            .next()
-            .is_some())
+        Ok(self.store().quads_for_pattern(None, Some(nn(cc::USERNAME)), None, Some(self.graph(Graph::Accounts).into())).next().is_some())
     }
 
     /// Creates an account. `actor` must be an administrator.
-    pub fn create_user(
-        &self,
-        actor: &Actor,
-        username: &str,
-        password: &str,
-        roles: &[Role],
-    ) -> Result<()> {
+    pub fn create_user(&self, actor: &Actor, username: &str, password: &str, roles: &[Role]) -> Result<()> {
         actor.require("manage users", &[Role::Admin])?;
         validate_username(username)?;
         if roles.is_empty() {
@@ -133,15 +94,11 @@ impl Kb {
         let hash = hash_password(password)?;
         self.write(|w| {
             if !self.user_quads(w, username)?.is_empty() {
-                return Err(Error::AlreadyExists {
-                    kind: "user",
-                    id: username.into(),
-                });
+                return Err(Error::AlreadyExists { kind: "user", id: username.into() });
             }
             let iri = self.agent_iri(username);
             let g = self.graph(Graph::Accounts).into_owned();
-            let mut add =
-                |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, g.clone()));
+            let mut add = |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, g.clone()));
             add(rdf::TYPE, nn(cc::USER_ACCOUNT).into_owned().into());
             add(cc::USERNAME, lit(username).into());
             add(cc::PASSWORD_HASH, lit(&hash).into());
@@ -154,12 +111,7 @@ impl Kb {
         })
     }
 
-    fn replace_user_values(
-        &self,
-        username: &str,
-        p: &'static str,
-        values: Vec<Term>,
-    ) -> Result<()> {
+    fn replace_user_values(&self, username: &str, p: &'static str, values: Vec<Term>) -> Result<()> {
         self.write(|w| {
             let quads = self.user_quads(w, username)?;
             if quads.is_empty() {
@@ -170,12 +122,7 @@ impl Kb {
             }
             let iri = self.agent_iri(username);
             for v in values {
-                w.insert(&Quad::new(
-                    iri.clone(),
-                    nn(p),
-                    v,
-                    self.graph(Graph::Accounts).into_owned(),
-                ));
+                w.insert(&Quad::new(iri.clone(), nn(p), v, self.graph(Graph::Accounts).into_owned()));
             }
             Ok(())
         })
@@ -196,10 +143,7 @@ impl Kb {
         if roles.is_empty() {
             return Err(Error::MissingField { field: "roles" });
         }
-        let values = RoleSet::new(roles.iter().copied())
-            .iter()
-            .map(|r| lit(r.as_str()).into())
-            .collect();
+        let values = RoleSet::new(roles.iter().copied()).iter().map(|r| lit(r.as_str()).into()).collect();
         self.replace_user_values(username, cc::ROLE, values)
     }
 
@@ -218,19 +162,11 @@ impl Kb {
     pub fn users(&self) -> Result<Vec<UserInfo>> {
         let g = self.graph(Graph::Accounts);
         let mut out = Vec::new();
-        for q in self
-            .store()
-            .quads(None, Some(nn(cc::USERNAME)), None, Some(g.into()))?
-        {
+        for q in self.store().quads(None, Some(nn(cc::USERNAME)), None, Some(g.into()))? {
             let NamedOrBlankNode::NamedNode(s) = q.subject else {
                 continue;
             };
-            if let Some(i) = Self::info_from(&self.store().quads(
-                Some(s.as_ref().into()),
-                None,
-                None,
-                Some(g.into()),
-            )?) {
+            if let Some(i) = Self::info_from(&self.store().quads(Some(s.as_ref().into()), None, None, Some(g.into()))?) {
                 out.push(i);
             }
         }
@@ -249,11 +185,7 @@ impl Kb {
             .map(|q| term_value(&q.object).to_owned())
             .ok_or(Error::BadCredentials)?;
         let parsed = PasswordHash::new(&hash).map_err(|e| Error::PasswordHash(e.to_string()))?;
-        if info.disabled
-            || Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_err()
-        {
+        if info.disabled || Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
             return Err(Error::BadCredentials);
         }
         Ok(Actor::new(info.username, info.roles))

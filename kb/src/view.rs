@@ -32,24 +32,9 @@ impl Kb {
         };
         let c = &item.content;
         Ok(Some(ItemView {
-            concept: c
-                .concept
-                .as_deref()
-                .map(|i| self.concept(i))
-                .transpose()?
-                .flatten(),
-            office: c
-                .office
-                .as_deref()
-                .map(|i| self.office_by_iri(i))
-                .transpose()?
-                .flatten(),
-            person: c
-                .person
-                .as_deref()
-                .map(|i| self.person_by_iri(i))
-                .transpose()?
-                .flatten(),
+            concept: c.concept.as_deref().map(|i| self.concept(i)).transpose()?.flatten(),
+            office: c.office.as_deref().map(|i| self.office_by_iri(i)).transpose()?.flatten(),
+            person: c.person.as_deref().map(|i| self.person_by_iri(i)).transpose()?.flatten(),
             expired_on: c.valid_until.filter(|_| c.is_expired(today)),
             item,
         }))

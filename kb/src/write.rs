@@ -36,11 +36,7 @@ impl WriteTx<'_> {
     }
 
     /// Removes every quad of `subject` in `graph` and returns them.
-    pub fn remove_subject(
-        &mut self,
-        subject: NamedNodeRef<'_>,
-        graph: NamedNodeRef<'_>,
-    ) -> Result<Vec<Quad>> {
+    pub fn remove_subject(&mut self, subject: NamedNodeRef<'_>, graph: NamedNodeRef<'_>) -> Result<Vec<Quad>> {
         let quads = self.quads(Some(subject.into()), None, None, Some(graph.into()))?;
         for q in &quads {
             self.remove(q);

@@ -11,34 +11,20 @@ use kb::{Actor, Error, Graph, NewConcept, QueryOutcome, Role, RoleSet};
 
 fn select(t: &TestKb, roles: &[Role], q: &str) -> Vec<Vec<String>> {
     match t.kb.query(&RoleSet::new(roles.iter().copied()), q).unwrap() {
-        QueryOutcome::Solutions { rows, .. } => rows
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|t| t.map(|t| t.to_string()).unwrap_or_default())
-                    .collect()
-            })
-            .collect(),
+        QueryOutcome::Solutions { rows, .. } => {
+            rows.into_iter().map(|r| r.into_iter().map(|t| t.map(|t| t.to_string()).unwrap_or_default()).collect()).collect()
+        }
         other => panic!("not a SELECT: {other:?}"),
     }
 }
 
 fn ask(t: &TestKb, roles: &[Role], q: &str) -> bool {
-    matches!(
-        t.kb.query(&RoleSet::new(roles.iter().copied()), q).unwrap(),
-        QueryOutcome::Boolean(true)
-    )
+    matches!(t.kb.query(&RoleSet::new(roles.iter().copied()), q).unwrap(), QueryOutcome::Boolean(true))
 }
 
 fn put_in_crm(t: &TestKb) -> String {
     let crm = t.kb.graph(Graph::Crm).as_str().to_owned();
-    t.kb.update(
-        &t.admin,
-        &format!(
-            "INSERT DATA {{ GRAPH <{crm}> {{ <urn:x:citizen> <urn:x:phone> \"3331234567\" }} }}"
-        ),
-    )
-    .unwrap();
+    t.kb.update(&t.admin, &format!("INSERT DATA {{ GRAPH <{crm}> {{ <urn:x:citizen> <urn:x:phone> \"3331234567\" }} }}")).unwrap();
     crm
 }
 
@@ -55,51 +41,24 @@ fn analysts_never_reach_personal_data_whatever_the_query() {
         format!("ASK {{ GRAPH <{crm}> {{ ?s ?p ?o }} }}"),
         format!("ASK {{ GRAPH <{audit}> {{ ?s ?p ?o }} }}"),
     ] {
-        assert!(
-            !ask(&t, &[Role::Analyst], &q),
-            "analyst saw personal data with {q}"
-        );
-        assert!(
-            !ask(&t, &[Role::Publisher], &q),
-            "publisher saw personal data with {q}"
-        );
+        assert!(!ask(&t, &[Role::Analyst], &q), "analyst saw personal data with {q}");
+        assert!(!ask(&t, &[Role::Publisher], &q), "publisher saw personal data with {q}");
     }
     assert!(ask(&t, &[Role::OperatorL1], "ASK { ?s <urn:x:phone> ?o }"));
-    assert!(ask(
-        &t,
-        &[Role::Admin],
-        "ASK { GRAPH ?g { ?s <urn:x:phone> ?o } }"
-    ));
+    assert!(ask(&t, &[Role::Admin], "ASK { GRAPH ?g { ?s <urn:x:phone> ?o } }"));
     // The graphs an analyst can name are exactly the public ones.
-    let graphs = select(
-        &t,
-        &[Role::Analyst],
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g",
-    );
+    let graphs = select(&t, &[Role::Analyst], "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g");
     let names: Vec<String> = graphs.into_iter().map(|r| r[0].clone()).collect();
-    for g in [
-        Graph::Crm,
-        Graph::Telephony,
-        Graph::Audit,
-        Graph::KbWorkspace,
-        Graph::Accounts,
-    ] {
-        assert!(
-            !names.contains(&format!("<{}>", t.kb.graph(g).as_str())),
-            "{g:?} in {names:?}"
-        );
+    for g in [Graph::Crm, Graph::Telephony, Graph::Audit, Graph::KbWorkspace, Graph::Accounts] {
+        assert!(!names.contains(&format!("<{}>", t.kb.graph(g).as_str())), "{g:?} in {names:?}");
     }
-    assert!(
-        names.contains(&format!("<{}>", t.kb.graph(Graph::KbPublished).as_str()))
-            || names.len() >= 3
-    );
+    assert!(names.contains(&format!("<{}>", t.kb.graph(Graph::KbPublished).as_str())) || names.len() >= 3);
 }
 
 #[test]
 fn drafts_are_visible_to_publishers_only() {
     let t = TestKb::new();
-    t.kb.create_item(&t.publisher, &t.content("Segreta"))
-        .unwrap();
+    t.kb.create_item(&t.publisher, &t.content("Segreta")).unwrap();
     let q = "ASK { ?r <http://purl.org/dc/terms/title> \"Segreta\"@it }";
     assert!(ask(&t, &[Role::Publisher], q));
     assert!(!ask(&t, &[Role::Analyst], q));
@@ -109,35 +68,20 @@ fn drafts_are_visible_to_publishers_only() {
 #[test]
 fn nobody_reads_or_writes_accounts_with_sparql() {
     let t = TestKb::new();
-    t.kb.create_user(&t.admin, "mario", "password-lunga", &[Role::OperatorL1])
-        .unwrap();
-    assert!(!ask(
-        &t,
-        &[Role::Admin],
-        "ASK { GRAPH ?g { ?s <https://w3id.org/centralino/ontology#passwordHash> ?h } }"
-    ));
+    t.kb.create_user(&t.admin, "mario", "password-lunga", &[Role::OperatorL1]).unwrap();
+    assert!(!ask(&t, &[Role::Admin], "ASK { GRAPH ?g { ?s <https://w3id.org/centralino/ontology#passwordHash> ?h } }"));
     let accounts = t.kb.graph(Graph::Accounts).as_str().to_owned();
-    let err =
-        t.kb.update(&t.admin, &format!("DROP GRAPH <{accounts}>"))
-            .unwrap_err();
+    let err = t.kb.update(&t.admin, &format!("DROP GRAPH <{accounts}>")).unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err}");
-    assert!(matches!(
-        t.kb.update(&t.admin, "CLEAR ALL"),
-        Err(Error::Forbidden { .. })
-    ));
+    assert!(matches!(t.kb.update(&t.admin, "CLEAR ALL"), Err(Error::Forbidden { .. })));
     assert!(t.kb.authenticate("mario", "password-lunga").is_ok());
-    assert!(matches!(
-        t.kb.update(&t.publisher, "CLEAR ALL"),
-        Err(Error::Forbidden { .. })
-    ));
+    assert!(matches!(t.kb.update(&t.publisher, "CLEAR ALL"), Err(Error::Forbidden { .. })));
 }
 
 #[test]
 fn malformed_sparql_names_the_position() {
     let t = TestKb::new();
-    let err =
-        t.kb.query(&RoleSet::new([Role::Analyst]), "SELECT ?x WHERE { ?x ?y }")
-            .unwrap_err();
+    let err = t.kb.query(&RoleSet::new([Role::Analyst]), "SELECT ?x WHERE { ?x ?y }").unwrap_err();
     assert!(matches!(err, Error::SparqlSyntax(_)));
     assert!(err.to_string().contains("1:"), "{err}");
 }
@@ -145,20 +89,8 @@ fn malformed_sparql_names_the_position() {
 #[test]
 fn result_cap_is_enforced() {
     let dir = tempfile::tempdir().unwrap();
-    let kb = kb::Kb::open(
-        dir.path(),
-        kb::KbConfig {
-            sparql_max_rows: 5,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let err = kb
-        .query(
-            &RoleSet::new([Role::Analyst]),
-            "SELECT * WHERE { ?s ?p ?o }",
-        )
-        .unwrap_err();
+    let kb = kb::Kb::open(dir.path(), kb::KbConfig { sparql_max_rows: 5, ..Default::default() }).unwrap();
+    let err = kb.query(&RoleSet::new([Role::Analyst]), "SELECT * WHERE { ?s ?p ?o }").unwrap_err();
     assert!(matches!(err, Error::ResultTooLarge { limit: 5 }));
 }
 
@@ -175,19 +107,9 @@ fn items_of_a_sub_area_are_found_by_querying_the_area() {
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX dct: <http://purl.org/dc/terms/>
          SELECT ?id WHERE {{ ?i dct:subject ?c ; dct:identifier ?id . ?c skos:broaderTransitive <{top}> }}"
     );
-    assert_eq!(
-        select(&t, &[Role::Analyst], &q),
-        vec![vec![format!("\"{id}\"")]]
-    );
+    assert_eq!(select(&t, &[Role::Analyst], &q), vec![vec![format!("\"{id}\"")]]);
     // Moving the sub-area elsewhere updates the entailment.
-    let other =
-        t.kb.concept_tree(t.kb.areas_scheme().as_str())
-            .unwrap()
-            .into_iter()
-            .find(|n| n.concept.iri != top)
-            .unwrap()
-            .concept
-            .iri;
+    let other = t.kb.concept_tree(t.kb.areas_scheme().as_str()).unwrap().into_iter().find(|n| n.concept.iri != top).unwrap().concept.iri;
     t.kb.move_concept(&t.admin, &sub, Some(&other)).unwrap();
     assert!(select(&t, &[Role::Analyst], &q).is_empty());
     let q2 = q.replace(&top, &other);
@@ -207,9 +129,7 @@ fn inference_rules_with_the_real_ontology() {
     let cases = [
         // subClassOf: an item is a prov:Entity; an organisational unit an org:Organization.
         format!("ASK {{ GRAPH <{inferred}> {{ <{item}> a <http://www.w3.org/ns/prov#Entity> }} }}"),
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{office}> a <http://www.w3.org/ns/org#Organization> }} }}"
-        ),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{office}> a <http://www.w3.org/ns/org#Organization> }} }}"),
         // subPropertyOf: validFrom... webLink is an rdfs:seeAlso.
         format!(
             "ASK {{ GRAPH <{inferred}> {{ <{item}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <https://www.regione.example/bollo> }} }}"
@@ -219,25 +139,13 @@ fn inference_rules_with_the_real_ontology() {
             "ASK {{ GRAPH <{inferred}> {{ <https://w3id.org/centralino/ontology#LevelBase> a <https://w3id.org/centralino/ontology#Level> }} }}"
         ),
         // inverseOf: org:hasMember from org:memberOf; org:hasSubOrganization from subOrganizationOf.
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{office}> <http://www.w3.org/ns/org#hasMember> <{person}> }} }}"
-        ),
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{parent}> <http://www.w3.org/ns/org#hasSubOrganization> <{office}> }} }}"
-        ),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{office}> <http://www.w3.org/ns/org#hasMember> <{person}> }} }}"),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{parent}> <http://www.w3.org/ns/org#hasSubOrganization> <{office}> }} }}"),
         // transitive: transitiveSubOrganizationOf, broaderTransitive and its inverse.
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{office}> <http://www.w3.org/ns/org#transitiveSubOrganizationOf> <{parent}> }} }}"
-        ),
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{sub}> <http://www.w3.org/2004/02/skos/core#broaderTransitive> <{top}> }} }}"
-        ),
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{top}> <http://www.w3.org/2004/02/skos/core#narrowerTransitive> <{sub}> }} }}"
-        ),
-        format!(
-            "ASK {{ GRAPH <{inferred}> {{ <{top}> <http://www.w3.org/2004/02/skos/core#narrower> <{sub}> }} }}"
-        ),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{office}> <http://www.w3.org/ns/org#transitiveSubOrganizationOf> <{parent}> }} }}"),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{sub}> <http://www.w3.org/2004/02/skos/core#broaderTransitive> <{top}> }} }}"),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{top}> <http://www.w3.org/2004/02/skos/core#narrowerTransitive> <{sub}> }} }}"),
+        format!("ASK {{ GRAPH <{inferred}> {{ <{top}> <http://www.w3.org/2004/02/skos/core#narrower> <{sub}> }} }}"),
     ];
     for q in &cases {
         assert!(ask(&t, &[Role::Analyst], q), "not entailed: {q}");
@@ -249,39 +157,20 @@ fn inference_rules_with_the_real_ontology() {
     t.kb.submit_item(&t.publisher, &id, None).unwrap();
     t.kb.approve_item(&t.approver, &id, None).unwrap();
     t.kb.delete_person(&t.admin, "M1001").unwrap();
-    assert!(
-        !ask(&t, &[Role::Analyst], &cases[4]),
-        "hasMember must go with the person"
-    );
+    assert!(!ask(&t, &[Role::Analyst], &cases[4]), "hasMember must go with the person");
     // Three levels: a sub-office of a sub-office is transitively under the department.
     t.kb.upsert_office(
         &t.admin,
-        &kb::Office {
-            code: "DIP2-TRIB-U1".into(),
-            name: "Ufficio bollo".into(),
-            parent: Some("DIP2-TRIB".into()),
-            ..Default::default()
-        },
+        &kb::Office { code: "DIP2-TRIB-U1".into(), name: "Ufficio bollo".into(), parent: Some("DIP2-TRIB".into()), ..Default::default() },
     )
     .unwrap();
     let u1 = t.kb.office_iri("DIP2-TRIB-U1").as_str().to_owned();
-    assert!(ask(
-        &t,
-        &[Role::Analyst],
-        &format!(
-            "ASK {{ <{u1}> <http://www.w3.org/ns/org#transitiveSubOrganizationOf> <{parent}> }}"
-        )
-    ));
+    assert!(ask(&t, &[Role::Analyst], &format!("ASK {{ <{u1}> <http://www.w3.org/ns/org#transitiveSubOrganizationOf> <{parent}> }}")));
     // Cycles in the org chart are refused.
     let err =
         t.kb.upsert_office(
             &t.admin,
-            &kb::Office {
-                code: "DIP2".into(),
-                name: "x".into(),
-                parent: Some("DIP2-TRIB-U1".into()),
-                ..Default::default()
-            },
+            &kb::Office { code: "DIP2".into(), name: "x".into(), parent: Some("DIP2-TRIB-U1".into()), ..Default::default() },
         )
         .unwrap_err();
     assert!(matches!(err, Error::Cycle { .. }), "{err}");
@@ -320,37 +209,14 @@ fn data_survives_reopen_and_the_directory_is_locked() {
     assert!(err.to_string().contains("in use"));
     drop(t.kb);
     let kb = open_in(&path);
+    assert_eq!(kb.published_item(&id).unwrap().unwrap().content.title, "Persistente");
     assert_eq!(
-        kb.published_item(&id).unwrap().unwrap().content.title,
-        "Persistente"
-    );
-    assert_eq!(
-        kb.create_item(
-            &Actor::new("p", [Role::Publisher]),
-            &kb::ItemContent {
-                title: "Dopo".into(),
-                ..Default::default()
-            }
-        )
-        .unwrap(),
+        kb.create_item(&Actor::new("p", [Role::Publisher]), &kb::ItemContent { title: "Dopo".into(), ..Default::default() }).unwrap(),
         "PIL-0002"
     );
     drop(kb);
-    let err = kb::Kb::open(
-        &path,
-        kb::KbConfig {
-            base_iri: "https://altro.example/".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ConfigMismatch {
-            field: "base_iri",
-            ..
-        }
-    ));
+    let err = kb::Kb::open(&path, kb::KbConfig { base_iri: "https://altro.example/".into(), ..Default::default() }).unwrap_err();
+    assert!(matches!(err, Error::ConfigMismatch { field: "base_iri", .. }));
     drop(t.dir);
 }
 
@@ -366,23 +232,19 @@ fn ontology_is_upgraded_without_touching_data_graphs() {
     drop(t.kb);
     let kb = open_in(&path);
     assert!(!matches!(
+        kb.query(&RoleSet::new([Role::Admin]), &format!("ASK {{ GRAPH <{ontology}> {{ <urn:old> ?p ?o }} }}")).unwrap(),
+        QueryOutcome::Boolean(true)
+    ));
+    assert!(matches!(
         kb.query(
             &RoleSet::new([Role::Admin]),
-            &format!("ASK {{ GRAPH <{ontology}> {{ <urn:old> ?p ?o }} }}")
+            &format!("ASK {{ GRAPH <{ontology}> {{ <http://www.w3.org/2004/02/skos/core#broader> ?p ?o }} }}")
         )
         .unwrap(),
         QueryOutcome::Boolean(true)
     ));
-    assert!(matches!(kb.query(&RoleSet::new([Role::Admin]), &format!("ASK {{ GRAPH <{ontology}> {{ <http://www.w3.org/2004/02/skos/core#broader> ?p ?o }} }}")).unwrap(), QueryOutcome::Boolean(true)));
-    assert_eq!(
-        kb.published_item(&id).unwrap().unwrap().content.title,
-        "Dati"
-    );
-    assert_eq!(
-        kb.concepts(None).unwrap(),
-        concept_label_before,
-        "the taxonomy is not reseeded"
-    );
+    assert_eq!(kb.published_item(&id).unwrap().unwrap().content.title, "Dati");
+    assert_eq!(kb.concepts(None).unwrap(), concept_label_before, "the taxonomy is not reseeded");
 }
 
 #[test]
@@ -406,93 +268,36 @@ fn classification_tree_operations() {
     let b =
         t.kb.create_concept(
             &t.admin,
-            &NewConcept {
-                scheme: scheme.clone(),
-                parent: Some(a.clone()),
-                label: "Tesserino venatorio".into(),
-                ..Default::default()
-            },
+            &NewConcept { scheme: scheme.clone(), parent: Some(a.clone()), label: "Tesserino venatorio".into(), ..Default::default() },
         )
         .unwrap();
     // No cycles.
-    assert!(matches!(
-        t.kb.move_concept(&t.admin, &a, Some(&b)),
-        Err(Error::Cycle { .. })
-    ));
-    assert!(matches!(
-        t.kb.move_concept(&t.admin, &a, Some(&a)),
-        Err(Error::Cycle { .. })
-    ));
-    t.kb.rename_concept(&t.admin, &a, "Caccia", Some("Hunting"))
-        .unwrap();
+    assert!(matches!(t.kb.move_concept(&t.admin, &a, Some(&b)), Err(Error::Cycle { .. })));
+    assert!(matches!(t.kb.move_concept(&t.admin, &a, Some(&a)), Err(Error::Cycle { .. })));
+    t.kb.rename_concept(&t.admin, &a, "Caccia", Some("Hunting")).unwrap();
     let c = t.kb.concept(&a).unwrap().unwrap();
-    assert_eq!(
-        (c.label.as_str(), c.label_en.as_deref()),
-        ("Caccia", Some("Hunting"))
-    );
-    assert!(
-        c.alt_labels.contains(&"Caccia e pesca".to_owned()),
-        "old label kept as synonym: {:?}",
-        c.alt_labels
-    );
+    assert_eq!((c.label.as_str(), c.label_en.as_deref()), ("Caccia", Some("Hunting")));
+    assert!(c.alt_labels.contains(&"Caccia e pesca".to_owned()), "old label kept as synonym: {:?}", c.alt_labels);
     // In use: cannot delete; merge moves items and children.
     let mut content = t.content("Licenza");
     content.concept = Some(b.clone());
     let id = t.kb.create_item(&t.publisher, &content).unwrap();
-    assert!(matches!(
-        t.kb.delete_concept(&t.admin, &b),
-        Err(Error::InUse { count: 1, .. })
-    ));
-    assert!(
-        matches!(t.kb.delete_concept(&t.admin, &a), Err(Error::InUse { .. })),
-        "has a child"
-    );
+    assert!(matches!(t.kb.delete_concept(&t.admin, &b), Err(Error::InUse { count: 1, .. })));
+    assert!(matches!(t.kb.delete_concept(&t.admin, &a), Err(Error::InUse { .. })), "has a child");
     t.kb.merge_concepts(&t.admin, &b, &a).unwrap();
-    assert_eq!(
-        t.kb.current_item(&t.publisher, &id)
-            .unwrap()
-            .content
-            .concept
-            .as_deref(),
-        Some(a.as_str())
-    );
+    assert_eq!(t.kb.current_item(&t.publisher, &id).unwrap().content.concept.as_deref(), Some(a.as_str()));
     assert!(t.kb.concept(&b).unwrap().is_none());
-    assert!(
-        t.kb.concept(&a)
-            .unwrap()
-            .unwrap()
-            .alt_labels
-            .contains(&"Tesserino venatorio".to_owned())
-    );
-    let d =
-        t.kb.create_concept(
-            &t.admin,
-            &NewConcept {
-                scheme,
-                parent: None,
-                label: "Vuoto".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    assert!(t.kb.concept(&a).unwrap().unwrap().alt_labels.contains(&"Tesserino venatorio".to_owned()));
+    let d = t.kb.create_concept(&t.admin, &NewConcept { scheme, parent: None, label: "Vuoto".into(), ..Default::default() }).unwrap();
     t.kb.delete_concept(&t.admin, &d).unwrap();
-    assert!(matches!(
-        t.kb.create_concept(&t.operator, &NewConcept::default()),
-        Err(Error::Forbidden { .. })
-    ));
+    assert!(matches!(t.kb.create_concept(&t.operator, &NewConcept::default()), Err(Error::Forbidden { .. })));
 }
 
 #[test]
 fn org_changes_are_audited_with_snapshots() {
     let t = TestKb::new();
-    let mut o =
-        t.kb.office_by_iri(t.kb.office_iri("DIP2-TRIB").as_str())
-            .unwrap()
-            .unwrap();
-    assert_eq!(
-        o.competences.as_deref(),
-        Some("tassa automobilistica, IRAP")
-    );
+    let mut o = t.kb.office_by_iri(t.kb.office_iri("DIP2-TRIB").as_str()).unwrap().unwrap();
+    assert_eq!(o.competences.as_deref(), Some("tassa automobilistica, IRAP"));
     o.extension = Some("4300".into());
     t.kb.upsert_office(&t.admin, &o).unwrap();
     let audit = t.kb.graph(Graph::Audit).as_str().to_owned();
@@ -503,36 +308,19 @@ fn org_changes_are_audited_with_snapshots() {
             "SELECT ?k ?s WHERE {{ GRAPH <{audit}> {{ ?a <https://w3id.org/centralino/ontology#activityKind> ?k ; <https://w3id.org/centralino/ontology#snapshot> ?s }} }}"
         ),
     );
-    assert!(
-        rows.iter()
-            .any(|r| r[0] == "\"update-office\"" && r[1].contains("4291")),
-        "{rows:?}"
-    );
-    assert!(matches!(
-        t.kb.delete_office(&t.admin, "DIP2"),
-        Err(Error::InUse { .. })
-    ));
+    assert!(rows.iter().any(|r| r[0] == "\"update-office\"" && r[1].contains("4291")), "{rows:?}");
+    assert!(matches!(t.kb.delete_office(&t.admin, "DIP2"), Err(Error::InUse { .. })));
     assert!(matches!(
         t.kb.upsert_person(
             &t.admin,
-            &kb::Person {
-                staff_number: "M9".into(),
-                family_name: "X".into(),
-                office: Some("NOPE".into()),
-                ..Default::default()
-            }
+            &kb::Person { staff_number: "M9".into(), family_name: "X".into(), office: Some("NOPE".into()), ..Default::default() }
         ),
         Err(Error::NotFound { kind: "office", .. })
     ));
     assert!(matches!(
         t.kb.upsert_person(
             &t.admin,
-            &kb::Person {
-                staff_number: "M9".into(),
-                family_name: "X".into(),
-                email: Some("non-una-mail".into()),
-                ..Default::default()
-            }
+            &kb::Person { staff_number: "M9".into(), family_name: "X".into(), email: Some("non-una-mail".into()), ..Default::default() }
         ),
         Err(Error::InvalidValue { .. })
     ));
@@ -550,97 +338,40 @@ fn access_log_answers_most_consulted_items_and_areas() {
     let b = t.kb.create_item(&t.publisher, &c).unwrap();
     t.kb.submit_item(&t.publisher, &b, None).unwrap();
     t.kb.approve_item(&t.approver, &b, None).unwrap();
-    let day = |d: u32| {
-        chrono::NaiveDate::from_ymd_opt(2026, 3, d)
-            .unwrap()
-            .and_hms_opt(10, 0, 0)
-            .unwrap()
-            .and_utc()
-    };
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap().and_hms_opt(10, 0, 0).unwrap().and_utc();
     for d in [2, 3, 4] {
         t.kb.record_access_at(&t.operator, &a, day(d)).unwrap();
     }
     t.kb.record_access_at(&t.operator, &b, day(3)).unwrap();
     t.kb.record_access_at(&t.operator, &b, day(20)).unwrap();
-    assert!(matches!(
-        t.kb.record_access(&t.operator, "PIL-4242"),
-        Err(Error::NotFound { .. })
-    ));
-    let items =
-        t.kb.most_consulted_items(&t.analyst, day(1), day(10), 10)
-            .unwrap();
-    assert_eq!(
-        items
-            .iter()
-            .map(|x| (x.key.as_str(), x.count))
-            .collect::<Vec<_>>(),
-        [(a.as_str(), 3), (b.as_str(), 1)]
-    );
+    assert!(matches!(t.kb.record_access(&t.operator, "PIL-4242"), Err(Error::NotFound { .. })));
+    let items = t.kb.most_consulted_items(&t.analyst, day(1), day(10), 10).unwrap();
+    assert_eq!(items.iter().map(|x| (x.key.as_str(), x.count)).collect::<Vec<_>>(), [(a.as_str(), 3), (b.as_str(), 1)]);
     assert_eq!(items[0].label, "Letta spesso");
-    let areas =
-        t.kb.most_consulted_areas(&t.analyst, day(1), day(31))
-            .unwrap();
+    let areas = t.kb.most_consulted_areas(&t.analyst, day(1), day(31)).unwrap();
     let top_count: u64 = areas.iter().filter(|x| x.key == top).map(|x| x.count).sum();
-    assert!(
-        top_count >= 2,
-        "reads of the sub-area count for its area: {areas:?}"
-    );
-    assert!(matches!(
-        t.kb.most_consulted_items(&t.operator, day(1), day(2), 5),
-        Err(Error::Forbidden { .. })
-    ));
+    assert!(top_count >= 2, "reads of the sub-area count for its area: {areas:?}");
+    assert!(matches!(t.kb.most_consulted_items(&t.operator, day(1), day(2), 5), Err(Error::Forbidden { .. })));
 }
 
 #[test]
 fn accounts_and_passwords() {
     let t = TestKb::new();
     assert!(!t.kb.has_users().unwrap());
-    t.kb.create_user(
-        &t.admin,
-        "mario.rossi",
-        "una-password",
-        &[Role::OperatorL1, Role::OperatorL2],
-    )
-    .unwrap();
+    t.kb.create_user(&t.admin, "mario.rossi", "una-password", &[Role::OperatorL1, Role::OperatorL2]).unwrap();
     assert!(t.kb.has_users().unwrap());
-    assert!(matches!(
-        t.kb.create_user(&t.admin, "mario.rossi", "una-password", &[Role::Admin]),
-        Err(Error::AlreadyExists { .. })
-    ));
-    assert!(matches!(
-        t.kb.create_user(&t.admin, "Mario Rossi", "una-password", &[Role::Admin]),
-        Err(Error::InvalidValue { .. })
-    ));
-    assert!(matches!(
-        t.kb.create_user(&t.admin, "breve", "corta", &[Role::Admin]),
-        Err(Error::InvalidValue { .. })
-    ));
-    assert!(matches!(
-        t.kb.create_user(&t.operator, "x1", "una-password", &[Role::Admin]),
-        Err(Error::Forbidden { .. })
-    ));
+    assert!(matches!(t.kb.create_user(&t.admin, "mario.rossi", "una-password", &[Role::Admin]), Err(Error::AlreadyExists { .. })));
+    assert!(matches!(t.kb.create_user(&t.admin, "Mario Rossi", "una-password", &[Role::Admin]), Err(Error::InvalidValue { .. })));
+    assert!(matches!(t.kb.create_user(&t.admin, "breve", "corta", &[Role::Admin]), Err(Error::InvalidValue { .. })));
+    assert!(matches!(t.kb.create_user(&t.operator, "x1", "una-password", &[Role::Admin]), Err(Error::Forbidden { .. })));
     let a = t.kb.authenticate("mario.rossi", "una-password").unwrap();
     assert!(a.roles.has(Role::OperatorL2));
-    assert!(matches!(
-        t.kb.authenticate("mario.rossi", "sbagliata"),
-        Err(Error::BadCredentials)
-    ));
-    assert!(matches!(
-        t.kb.authenticate("nessuno", "una-password"),
-        Err(Error::BadCredentials)
-    ));
-    t.kb.set_password(&a, "mario.rossi", "nuova-password")
-        .unwrap();
+    assert!(matches!(t.kb.authenticate("mario.rossi", "sbagliata"), Err(Error::BadCredentials)));
+    assert!(matches!(t.kb.authenticate("nessuno", "una-password"), Err(Error::BadCredentials)));
+    t.kb.set_password(&a, "mario.rossi", "nuova-password").unwrap();
     assert!(t.kb.authenticate("mario.rossi", "nuova-password").is_ok());
     t.kb.set_disabled(&t.admin, "mario.rossi", true).unwrap();
-    assert!(matches!(
-        t.kb.authenticate("mario.rossi", "nuova-password"),
-        Err(Error::BadCredentials)
-    ));
-    t.kb.set_roles(&t.admin, "mario.rossi", &[Role::Supervisor])
-        .unwrap();
-    assert_eq!(
-        t.kb.user("mario.rossi").unwrap().unwrap().roles,
-        vec![Role::Supervisor]
-    );
+    assert!(matches!(t.kb.authenticate("mario.rossi", "nuova-password"), Err(Error::BadCredentials)));
+    t.kb.set_roles(&t.admin, "mario.rossi", &[Role::Supervisor]).unwrap();
+    assert_eq!(t.kb.user("mario.rossi").unwrap().unwrap().roles, vec![Role::Supervisor]);
 }

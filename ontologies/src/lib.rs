@@ -47,19 +47,10 @@ pub const SHAPES_TTL: &str = include_str!("../shapes.ttl");
 /// stem. Each starts with a comment in Italian and English.
 pub const QUERIES: &[(&str, &str)] = &[
     ("expired-items", include_str!("../queries/expired-items.rq")),
-    (
-        "items-per-area",
-        include_str!("../queries/items-per-area.rq"),
-    ),
-    (
-        "items-without-contact",
-        include_str!("../queries/items-without-contact.rq"),
-    ),
+    ("items-per-area", include_str!("../queries/items-per-area.rq")),
+    ("items-without-contact", include_str!("../queries/items-without-contact.rq")),
     ("office-people", include_str!("../queries/office-people.rq")),
-    (
-        "offices-item-count",
-        include_str!("../queries/offices-item-count.rq"),
-    ),
+    ("offices-item-count", include_str!("../queries/offices-item-count.rq")),
 ];
 
 #[cfg(test)]
@@ -107,11 +98,7 @@ mod tests {
     }
 
     fn has_type(graph: &Graph, subject: &str, class: &str) -> bool {
-        graph.contains(oxigraph::model::TripleRef::new(
-            iri(subject),
-            iri(vocab::rdf::TYPE),
-            iri(class),
-        ))
+        graph.contains(oxigraph::model::TripleRef::new(iri(subject), iri(vocab::rdf::TYPE), iri(class)))
     }
 
     #[test]
@@ -133,16 +120,9 @@ mod tests {
     fn ontology_header_matches_constants() -> TestResult {
         let g = parse(ONTOLOGY_TTL, None)?;
         assert!(has_type(&g, ONTOLOGY_IRI, vocab::owl::ONTOLOGY));
-        let versions: Vec<Term> = g
-            .objects_for_subject_predicate(iri(ONTOLOGY_IRI), iri(vocab::owl::VERSION_INFO))
-            .map(TermRef::into_owned)
-            .collect();
-        assert_eq!(
-            versions,
-            vec![Term::from(oxigraph::model::Literal::new_simple_literal(
-                ONTOLOGY_VERSION
-            ))]
-        );
+        let versions: Vec<Term> =
+            g.objects_for_subject_predicate(iri(ONTOLOGY_IRI), iri(vocab::owl::VERSION_INFO)).map(TermRef::into_owned).collect();
+        assert_eq!(versions, vec![Term::from(oxigraph::model::Literal::new_simple_literal(ONTOLOGY_VERSION))]);
         assert!(has_it_and_en(&g, ONTOLOGY_IRI, vocab::dcterms::TITLE));
         assert!(has_it_and_en(&g, ONTOLOGY_IRI, vocab::dcterms::DESCRIPTION));
         assert_eq!(vocab::cc::NS, format!("{ONTOLOGY_IRI}#"));
@@ -152,13 +132,8 @@ mod tests {
     #[test]
     fn every_cc_term_is_declared_with_bilingual_label_and_comment() -> TestResult {
         let g = parse(ONTOLOGY_TTL, None)?;
-        let declarations = [
-            vocab::owl::CLASS,
-            vocab::owl::OBJECT_PROPERTY,
-            vocab::owl::DATATYPE_PROPERTY,
-            vocab::cc::STATE,
-            vocab::cc::LEVEL,
-        ];
+        let declarations =
+            [vocab::owl::CLASS, vocab::owl::OBJECT_PROPERTY, vocab::owl::DATATYPE_PROPERTY, vocab::cc::STATE, vocab::cc::LEVEL];
         let mut problems = Vec::new();
         for term in vocab::cc::ALL {
             if !declarations.iter().any(|class| has_type(&g, term, class)) {
@@ -180,11 +155,7 @@ mod tests {
         let declared: BTreeSet<String> = g
             .iter()
             .filter_map(|t| match t.subject {
-                oxigraph::model::NamedOrBlankNodeRef::NamedNode(n)
-                    if n.as_str().starts_with(vocab::cc::NS) =>
-                {
-                    Some(n.as_str().to_owned())
-                }
+                oxigraph::model::NamedOrBlankNodeRef::NamedNode(n) if n.as_str().starts_with(vocab::cc::NS) => Some(n.as_str().to_owned()),
                 _ => None,
             })
             .collect();
@@ -200,16 +171,13 @@ mod tests {
         let mut properties = 0;
         let mut problems = Vec::new();
         for term in vocab::cc::ALL {
-            let is_property = has_type(&g, term, vocab::owl::OBJECT_PROPERTY)
-                || has_type(&g, term, vocab::owl::DATATYPE_PROPERTY);
+            let is_property = has_type(&g, term, vocab::owl::OBJECT_PROPERTY) || has_type(&g, term, vocab::owl::DATATYPE_PROPERTY);
             if !is_property {
                 continue;
             }
             properties += 1;
             for predicate in [vocab::rdfs::DOMAIN, vocab::rdfs::RANGE] {
-                if g.object_for_subject_predicate(iri(term), iri(predicate))
-                    .is_none()
-                {
+                if g.object_for_subject_predicate(iri(term), iri(predicate)).is_none() {
                     problems.push(format!("{term} lacks {predicate}"));
                 }
             }
@@ -239,12 +207,10 @@ mod tests {
             if !has_it_and_en(&g, c, vocab::skos::PREF_LABEL) {
                 problems.push(format!("{c} lacks prefLabel @it and @en"));
             }
-            let in_scheme = g
-                .objects_for_subject_predicate(iri(c), iri(vocab::skos::IN_SCHEME))
-                .any(|s| match s {
-                    TermRef::NamedNode(s) => has_type(&g, s.as_str(), vocab::skos::CONCEPT_SCHEME),
-                    _ => false,
-                });
+            let in_scheme = g.objects_for_subject_predicate(iri(c), iri(vocab::skos::IN_SCHEME)).any(|s| match s {
+                TermRef::NamedNode(s) => has_type(&g, s.as_str(), vocab::skos::CONCEPT_SCHEME),
+                _ => false,
+            });
             if !in_scheme {
                 problems.push(format!("{c} is not inScheme a declared scheme"));
             }
@@ -262,9 +228,7 @@ mod tests {
     fn taxonomy_has_the_nine_subject_areas() -> TestResult {
         let g = parse(TAXONOMY_TTL, Some(BASE))?;
         let scheme = format!("{BASE}id/scheme/aree");
-        let tops = g
-            .subjects_for_predicate_object(iri(vocab::skos::TOP_CONCEPT_OF), iri(&scheme))
-            .count();
+        let tops = g.subjects_for_predicate_object(iri(vocab::skos::TOP_CONCEPT_OF), iri(&scheme)).count();
         assert_eq!(tops, 9);
         Ok(())
     }
@@ -273,9 +237,7 @@ mod tests {
     fn shapes_target_knowledge_items() -> TestResult {
         let g = parse(SHAPES_TTL, None)?;
         let target = "http://www.w3.org/ns/shacl#targetClass";
-        let targeted = g
-            .subjects_for_predicate_object(iri(target), iri(vocab::cc::KNOWLEDGE_ITEM))
-            .count();
+        let targeted = g.subjects_for_predicate_object(iri(target), iri(vocab::cc::KNOWLEDGE_ITEM)).count();
         assert_eq!(targeted, 1);
         Ok(())
     }

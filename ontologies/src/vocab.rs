@@ -79,7 +79,7 @@ vocabulary!(
     AUDIENCE = "audience",
     /// Property: the life-cycle state.
     STATE_PROP = "state",
-    /// Property: the revision an item or state refers to.
+    /// Property: the item a revision belongs to.
     REVISION_OF = "revisionOf",
     /// Property: number of a revision within its item.
     REVISION_NUMBER = "revisionNumber",
@@ -129,6 +129,10 @@ vocabulary!(
     STRUCTURE_TYPE = "structureType",
     /// Property: a snapshot of a resource description (Turtle), kept in audit.
     SNAPSHOT = "snapshot",
+    /// Property: the write generation of the knowledge base (search index freshness).
+    GENERATION = "generation",
+    /// Property: the search text that led a user to read an item.
+    QUERY_TEXT = "queryText",
 });
 
 vocabulary!(

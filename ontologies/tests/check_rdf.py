@@ -174,7 +174,7 @@ def taxonomy_well_formed() -> str:
     g = graphs["taxonomy"]
     concepts = set(g.subjects(RDF.type, SKOS.Concept))
     schemes = set(g.subjects(RDF.type, SKOS.ConceptScheme))
-    assert schemes == {URIRef(BASE + "id/scheme/aree"), URIRef(BASE + "id/scheme/destinatari")}, schemes
+    assert schemes == {URIRef(BASE + "id/scheme/aree"), URIRef(BASE + "id/scheme/destinatari"), URIRef(BASE + "id/scheme/lessico")}, schemes
     problems = []
     for c in sorted(concepts):
         if not str(c).startswith(BASE + "id/concept/"):

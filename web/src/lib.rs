@@ -19,25 +19,15 @@ pub struct AppState {
 
 /// The application router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .with_state(state)
+    Router::new().route("/health", get(health)).with_state(state)
 }
 
 /// `GET /health`: 200 with the store's size when the graph answers.
-async fn health(
-    State(state): State<AppState>,
-) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, Json<serde_json::Value>) {
     let kb = state.kb.clone();
     let size = tokio::task::spawn_blocking(move || kb.store().len()).await;
     match size {
-        Ok(Ok(quads)) => (
-            axum::http::StatusCode::OK,
-            Json(json!({"status": "ok", "quads": quads})),
-        ),
-        _ => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable"})),
-        ),
+        Ok(Ok(quads)) => (axum::http::StatusCode::OK, Json(json!({"status": "ok", "quads": quads}))),
+        _ => (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))),
     }
 }

@@ -9,20 +9,15 @@ use std::io::Write;
 use std::path::PathBuf;
 use web::settings::Settings;
 
+mod bench;
+mod eval;
+mod transfer;
+
 #[derive(Parser)]
-#[command(
-    name = "centralino",
-    version,
-    about = "Knowledge base and contact centre platform for public administrations"
-)]
+#[command(name = "centralino", version, about = "Knowledge base and contact centre platform for public administrations")]
 struct Cli {
     /// Data directory (graph store, index, blobs, centralino.toml).
-    #[arg(
-        long,
-        global = true,
-        env = "CENTRALINO_DATA_DIR",
-        default_value = "./data"
-    )]
+    #[arg(long, global = true, env = "CENTRALINO_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
     /// Settings file (default: centralino.toml in the data directory).
     #[arg(long, global = true, env = "CENTRALINO_CONFIG")]
@@ -50,11 +45,66 @@ enum Command {
         #[arg(long, value_enum, default_value = "tsv")]
         format: OutputFormat,
     },
+    /// Search the knowledge base as an operator would.
+    Search {
+        /// What to look for.
+        query: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Number of results.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Search with this role's rights (publishers and approvers also see drafts).
+        #[arg(long, default_value = "operator_l1")]
+        role: String,
+    },
+    /// Rebuild the search index from the graph.
+    Reindex,
+    /// Scale benchmarks (run in a release build): `kb` or `search`.
+    Bench {
+        /// Which benchmark.
+        #[arg(value_enum)]
+        which: BenchKind,
+    },
+    /// Measure search quality on handover data (nDCG@5, MRR, Recall@3) beside an SQLite FTS5 peer.
+    Eval {
+        /// KB workbook ("pillole").
+        #[arg(long)]
+        kb: PathBuf,
+        /// Organisation chart workbook.
+        #[arg(long)]
+        org: PathBuf,
+        /// Judged queries (`query<TAB>ID:grade,...`).
+        #[arg(long)]
+        queries: PathBuf,
+        /// Judge validity on this day (YYYY-MM-DD; default today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Import knowledge items, the organisation chart, RDF or a handover bundle.
+    Import {
+        #[command(subcommand)]
+        what: transfer::ImportCommand,
+    },
+    /// Export the KB, the organisation chart, RDF graphs, vCards or the handover bundle.
+    Export(transfer::ExportArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BenchKind {
+    /// Knowledge base: bulk and per-item publication, item reads.
+    Kb,
+    /// Search: index build, query latency, freshness, SQLite FTS5 peer.
+    Search,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,11 +149,31 @@ fn open(cli: &Cli) -> Result<(Kb, Settings)> {
     Ok((kb, settings))
 }
 
+/// Prints search results as an operator reads them.
+fn print_results(r: &kb::SearchResults) {
+    println!("{} result(s)", r.total);
+    for (i, h) in r.hits.iter().enumerate() {
+        let kind = match h.kind {
+            kb::HitKind::Item => "pillola",
+            kb::HitKind::Office => "ufficio",
+            kb::HitKind::Person => "persona",
+        };
+        let draft = if h.draft { " [bozza]" } else { "" };
+        println!("{:>2}. [{kind}] {} {}{draft}  ({:.2})", i + 1, h.id, h.title, h.score);
+        if let Some(d) = h.expired_on {
+            println!("    SCADUTO il {}", d.format("%d/%m/%Y"));
+        }
+        if let Some(p) = &h.display.area_path {
+            println!("    {p}");
+        }
+        for c in [&h.display.office, &h.display.person].into_iter().flatten() {
+            println!("    {} — int. {}", c.name, c.extension.as_deref().unwrap_or("-"));
+        }
+    }
+}
+
 fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
-    roles
-        .iter()
-        .map(|r| r.parse::<Role>().map_err(Into::into))
-        .collect()
+    roles.iter().map(|r| r.parse::<Role>().map_err(Into::into)).collect()
 }
 
 fn password_from_env_or_random() -> (String, bool) {
@@ -117,15 +187,10 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // The server logs at info; one-shot commands only warn, so that their
     // output stays readable. RUST_LOG overrides both.
-    let default_level = if matches!(cli.command, Command::Serve { .. }) {
-        "info"
-    } else {
-        "warn"
-    };
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -162,16 +227,12 @@ fn run(cli: &Cli) -> Result<()> {
             if !kb.has_users()? {
                 let password = kb::random_password();
                 kb.create_user(&Actor::system(), "admin", &password, &[Role::Admin])?;
-                println!(
-                    "First start: created user `admin` with password {password} (shown once; change it)."
-                );
+                println!("First start: created user `admin` with password {password} (shown once; change it).");
             }
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let addr = format!("{}:{}", settings.host, settings.port);
-                let listener = tokio::net::TcpListener::bind(&addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {addr}"))?;
+                let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
                 tracing::info!(%addr, "centralino listening");
                 println!("centralino listening on http://{}", listener.local_addr()?);
                 axum::serve(listener, web::app(web::AppState { kb }))
@@ -196,6 +257,48 @@ fn run(cli: &Cli) -> Result<()> {
             };
             std::io::stdout().write_all(&bytes)?;
         }
+        Command::Import { what } => {
+            let (kb, _) = open(cli)?;
+            transfer::import(&kb, what)?;
+        }
+        Command::Export(args) => {
+            let (kb, _) = open(cli)?;
+            transfer::export(&kb, args)?;
+        }
+        Command::Search { query, json, limit, role } => {
+            let (kb, _) = open(cli)?;
+            let role: Role = role.parse()?;
+            let actor = Actor::new("cli", [role]);
+            let include_drafts = matches!(role, Role::Publisher | Role::Approver | Role::Admin);
+            let q = kb::SearchQuery { limit: *limit, include_drafts, ..kb::SearchQuery::new(query.clone()) };
+            let results = kb.search(&actor, &q)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            } else {
+                print_results(&results);
+            }
+        }
+        Command::Eval { kb: kb_file, org, queries, today, json } => {
+            let (ours, peer, n) = eval::run(kb_file, org, queries, *today)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"queries": n, "centralino": ours, "sqlite_fts5": peer}))?);
+            } else {
+                eval::print(&ours, peer.as_ref(), n);
+            }
+        }
+        Command::Bench { which } => {
+            let result = match which {
+                BenchKind::Kb => bench::kb_scale(),
+                BenchKind::Search => bench::search_scale(),
+            };
+            result.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Command::Reindex => {
+            let (kb, _) = open(cli)?;
+            let started = std::time::Instant::now();
+            let n = kb.reindex()?;
+            println!("indexed {n} documents in {:.1} s", started.elapsed().as_secs_f64());
+        }
         Command::User { action } => {
             let (kb, _) = open(cli)?;
             let admin = Actor::system();
@@ -211,12 +314,7 @@ fn run(cli: &Cli) -> Result<()> {
                 UserAction::List => {
                     for u in kb.users()? {
                         let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
-                        println!(
-                            "{}\t{}{}",
-                            u.username,
-                            roles.join(","),
-                            if u.disabled { "\t(disabled)" } else { "" }
-                        );
+                        println!("{}\t{}{}", u.username, roles.join(","), if u.disabled { "\t(disabled)" } else { "" });
                     }
                 }
                 UserAction::Passwd { name } => {

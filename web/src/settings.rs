@@ -21,11 +21,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            host: "127.0.0.1".into(),
-            port: 8080,
-            kb: KbConfig::default(),
-        }
+        Self { host: "127.0.0.1".into(), port: 8080, kb: KbConfig::default() }
     }
 }
 
@@ -33,15 +29,10 @@ impl Settings {
     /// Loads the settings for `data_dir`: the TOML file if present
     /// (`config` or `{data_dir}/centralino.toml`), then the environment.
     pub fn load(data_dir: &Path, config: Option<&Path>) -> Result<Self> {
-        let path: PathBuf = config
-            .map(Path::to_owned)
-            .unwrap_or_else(|| data_dir.join("centralino.toml"));
+        let path: PathBuf = config.map(Path::to_owned).unwrap_or_else(|| data_dir.join("centralino.toml"));
         let mut s = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str::<Settings>(&text)
-                .with_context(|| format!("invalid settings file {}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && config.is_none() => {
-                Settings::default()
-            }
+            Ok(text) => toml::from_str::<Settings>(&text).with_context(|| format!("invalid settings file {}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && config.is_none() => Settings::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         s.apply_env(|k| std::env::var(k).ok())?;
@@ -60,14 +51,10 @@ impl Settings {
             self.kb.base_iri = v;
         }
         if let Some(v) = get("CENTRALINO_FOUR_EYES") {
-            self.kb.four_eyes = v
-                .parse()
-                .context("CENTRALINO_FOUR_EYES must be true or false")?;
+            self.kb.four_eyes = v.parse().context("CENTRALINO_FOUR_EYES must be true or false")?;
         }
         if let Some(v) = get("CENTRALINO_SPARQL_TIMEOUT_SECS") {
-            self.kb.sparql_timeout_secs = v
-                .parse()
-                .context("CENTRALINO_SPARQL_TIMEOUT_SECS must be a number")?;
+            self.kb.sparql_timeout_secs = v.parse().context("CENTRALINO_SPARQL_TIMEOUT_SECS must be a number")?;
         }
         Ok(())
     }
@@ -80,10 +67,7 @@ mod tests {
     #[test]
     fn file_then_environment() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        std::fs::write(
-            dir.path().join("centralino.toml"),
-            "port = 9000\n[kb]\nfour_eyes = false\n",
-        )?;
+        std::fs::write(dir.path().join("centralino.toml"), "port = 9000\n[kb]\nfour_eyes = false\n")?;
         let mut s = Settings::load(dir.path(), None)?;
         assert_eq!(s.port, 9000);
         assert!(!s.kb.four_eyes);
@@ -94,10 +78,7 @@ mod tests {
 
     #[test]
     fn unknown_field_is_named() {
-        let err = toml::from_str::<Settings>("prot = 1")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = toml::from_str::<Settings>("prot = 1").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("prot"), "{err}");
     }
 }

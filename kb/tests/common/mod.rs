@@ -75,10 +75,7 @@ impl TestKb {
     }
 
     pub fn concept(&self, slug: &str) -> String {
-        self.kb
-            .iri(&format!("id/concept/{slug}"))
-            .as_str()
-            .to_owned()
+        self.kb.iri(&format!("id/concept/{slug}")).as_str().to_owned()
     }
 
     /// A publishable content in the first top concept of the scheme.
@@ -99,52 +96,27 @@ impl TestKb {
 
     /// Some top concept of the areas scheme.
     pub fn top_concept(&self) -> String {
-        self.kb
-            .concept_tree(self.kb.areas_scheme().as_str())
-            .expect("tree")
-            .first()
-            .expect("a top concept")
-            .concept
-            .iri
-            .clone()
+        self.kb.concept_tree(self.kb.areas_scheme().as_str()).expect("tree").first().expect("a top concept").concept.iri.clone()
     }
 
     /// A concept that has a broader concept (a sub-area) and its parent.
     pub fn sub_concept(&self) -> (String, String) {
-        let tree = self
-            .kb
-            .concept_tree(self.kb.areas_scheme().as_str())
-            .expect("tree");
-        let top = tree
-            .iter()
-            .find(|n| !n.children.is_empty())
-            .expect("a top concept with children");
+        let tree = self.kb.concept_tree(self.kb.areas_scheme().as_str()).expect("tree");
+        let top = tree.iter().find(|n| !n.children.is_empty()).expect("a top concept with children");
         (top.children[0].concept.iri.clone(), top.concept.iri.clone())
     }
 
     /// Creates, submits and approves an item; returns its id.
     pub fn published(&self, title: &str) -> String {
-        let id = self
-            .kb
-            .create_item(&self.publisher, &self.content(title))
-            .expect("create");
-        self.kb
-            .submit_item(&self.publisher, &id, None)
-            .expect("submit");
-        self.kb
-            .approve_item(&self.approver, &id, None)
-            .expect("approve");
+        let id = self.kb.create_item(&self.publisher, &self.content(title)).expect("create");
+        self.kb.submit_item(&self.publisher, &id, None).expect("submit");
+        self.kb.approve_item(&self.approver, &id, None).expect("approve");
         id
     }
 
     /// Every quad of the store, sorted, for before/after comparisons.
     pub fn snapshot(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .kb
-            .store()
-            .iter()
-            .map(|q| q.expect("quad").to_string())
-            .collect();
+        let mut v: Vec<String> = self.kb.store().iter().map(|q| q.expect("quad").to_string()).collect();
         v.sort();
         v
     }

@@ -1,0 +1,212 @@
+//! From what an operator types to a tantivy query: Italian analysis,
+//! field weights, typo tolerance, the last word as a prefix, and
+//! expansion with the SKOS labels of concepts (synonyms, everyday words)
+//! and boosts for the concepts a query names.
+
+use super::analysis::{self, fold};
+use super::documents::TaxonomySnapshot;
+use super::schema::Fields;
+use std::collections::{BTreeSet, HashMap};
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+
+/// Longest query text considered (longer input is cut, never refused).
+pub const MAX_QUERY_CHARS: usize = 500;
+/// Most words considered.
+pub const MAX_QUERY_WORDS: usize = 12;
+
+/// Labels of the SKOS concepts as stemmed phrases, for query expansion.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    /// Stemmed label phrase → concepts carrying it.
+    phrases: HashMap<String, Vec<String>>,
+    /// Concept IRI → all its labels, each as stemmed words.
+    labels: HashMap<String, BTreeSet<Vec<String>>>,
+    /// Concepts of the subject-area scheme (their items get boosted).
+    pub(crate) areas: BTreeSet<String>,
+    longest: usize,
+}
+
+impl Lexicon {
+    /// Builds the lexicon from every concept of every scheme.
+    pub fn build(taxonomy: &TaxonomySnapshot, areas_scheme: &str) -> Self {
+        let mut it = analysis::italian();
+        let mut lex = Lexicon::default();
+        for c in taxonomy.concepts.values() {
+            let labels = std::iter::once(&c.label).chain(c.alt_labels.iter()).chain(c.label_en.iter());
+            for l in labels {
+                let toks = analysis::tokens(&mut it, l);
+                if toks.is_empty() {
+                    continue;
+                }
+                lex.longest = lex.longest.max(toks.len());
+                lex.labels.entry(c.iri.clone()).or_default().insert(toks.clone());
+                let e = lex.phrases.entry(toks.join(" ")).or_default();
+                if !e.contains(&c.iri) {
+                    e.push(c.iri.clone());
+                }
+            }
+            if c.scheme.as_deref() == Some(areas_scheme) {
+                lex.areas.insert(c.iri.clone());
+            }
+        }
+        lex
+    }
+
+    /// Concepts whose label appears in the stemmed query words, longest
+    /// matches first, with the query words they cover.
+    pub fn matches(&self, words: &[String]) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        let max = self.longest.min(words.len());
+        for n in (1..=max).rev() {
+            for start in 0..=words.len() - n {
+                let phrase = words[start..start + n].join(" ");
+                for c in self.phrases.get(&phrase).into_iter().flatten() {
+                    out.push((c.clone(), start, n));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The analysed query.
+#[derive(Debug, Clone, Default)]
+pub struct Analysed {
+    /// Unstemmed words, in order.
+    pub raw: Vec<String>,
+    /// Stemmed words without stop words.
+    pub stems: Vec<String>,
+    /// Whether the text ended inside a word (search as you type).
+    pub last_is_prefix: bool,
+}
+
+/// Cleans and analyses the operator's text: query syntax characters are
+/// ordinary separators, very long input is cut.
+pub fn analyse(text: &str, as_you_type: bool) -> Analysed {
+    let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
+    let mut raw = analysis::tokens(&mut analysis::raw(), &cut);
+    raw.truncate(MAX_QUERY_WORDS);
+    let mut it = analysis::italian();
+    let stems: Vec<String> = raw.iter().flat_map(|w| analysis::tokens(&mut it, w)).collect();
+    let last_is_prefix = as_you_type && cut.chars().last().is_some_and(|c| c.is_alphanumeric());
+    Analysed { raw, stems, last_is_prefix }
+}
+
+fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+/// Edit distance allowed for a word: 1 from 5 letters, 2 from 9.
+pub fn typo_distance(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Builds the scoring part of the query (filters are added by the caller).
+pub fn scoring_query(f: &Fields, q: &Analysed, lexicon: &Lexicon, clicks: &[(String, f32)]) -> Option<Box<dyn Query>> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut en = analysis::english();
+    let mut it = analysis::italian();
+    let stems: Vec<String> = q.stems.clone();
+    // One disjunction per word: the best field wins, others add a little.
+    for (i, raw) in q.raw.iter().enumerate() {
+        let is_last = i + 1 == q.raw.len();
+        let word_stems = analysis::tokens(&mut it, raw);
+        let mut alts: Vec<Box<dyn Query>> = Vec::new();
+        for s in &word_stems {
+            alts.push(term_q(f.title, s, 3.0));
+            alts.push(term_q(f.keywords, s, 2.5));
+            alts.push(term_q(f.concept_text, s, 1.6));
+            alts.push(term_q(f.question, s, 1.5));
+            alts.push(term_q(f.body, s, 1.0));
+            alts.push(term_q(f.org_text, s, 0.8));
+        }
+        for e in analysis::tokens(&mut en, raw) {
+            alts.push(term_q(f.text_en, &e, 0.8));
+        }
+        // Names and titles match exactly even when the word is a stop word.
+        alts.push(term_q(f.title_raw, raw, 1.2));
+        alts.push(term_q(f.keywords_raw, raw, 1.0));
+        if is_last && q.last_is_prefix && !raw.is_empty() {
+            for (field, boost) in [(f.title_raw, 1.8), (f.keywords_raw, 1.2), (f.concept_raw, 1.0)] {
+                let fq = FuzzyTermQuery::new_prefix(Term::from_field_text(field, raw), 0, true);
+                alts.push(Box::new(BoostQuery::new(Box::new(fq), boost)));
+            }
+        }
+        let d = typo_distance(raw);
+        if d > 0 {
+            // Typos rank below exact matches: low boost on the fuzzy clauses.
+            for (field, boost) in [(f.title_raw, 0.9), (f.keywords_raw, 0.7), (f.concept_raw, 0.6)] {
+                let fq = FuzzyTermQuery::new(Term::from_field_text(field, raw), d, true);
+                alts.push(Box::new(BoostQuery::new(Box::new(fq), boost)));
+            }
+        }
+        // Stop words alone carry little weight.
+        let weight = if word_stems.is_empty() { 0.3 } else { 1.0 };
+        let dis = DisjunctionMaxQuery::with_tie_breaker(alts, 0.25);
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(dis), weight))));
+    }
+    // Keywords matched as whole phrases.
+    for n in 1..=stems.len().min(4) {
+        for start in 0..=stems.len() - n {
+            let phrase = stems[start..start + n].join(" ");
+            clauses.push((Occur::Should, term_q(f.keyword_phrase, &phrase, 1.5 * n as f32)));
+        }
+    }
+    // Concepts named by the query: their items (and those of their
+    // sub-concepts) get a boost; the concepts' other labels expand the
+    // query, each label as a whole (every word of "attività venatoria",
+    // not any of them).
+    let mut expanded: BTreeSet<Vec<String>> = BTreeSet::new();
+    for (concept, start, n) in lexicon.matches(&stems) {
+        if lexicon.areas.contains(&concept) {
+            clauses.push((Occur::Should, term_q(f.concept_ids, &concept, 1.5 + n as f32)));
+        }
+        let named = &stems[start..start + n];
+        for label in lexicon.labels.get(&concept).into_iter().flatten() {
+            if label.as_slice() != named && !label.iter().all(|w| stems.contains(w)) {
+                expanded.insert(label.clone());
+            }
+        }
+    }
+    let word_q = |w: &str| -> Box<dyn Query> {
+        let alts: Vec<Box<dyn Query>> = vec![
+            term_q(f.title, w, 3.0),
+            term_q(f.keywords, w, 2.5),
+            term_q(f.concept_text, w, 1.6),
+            term_q(f.question, w, 1.5),
+            term_q(f.body, w, 1.0),
+        ];
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1))
+    };
+    for label in expanded.iter().take(24) {
+        let q: Box<dyn Query> = match label.as_slice() {
+            [w] => word_q(w),
+            words => Box::new(BooleanQuery::new(words.iter().map(|w| (Occur::Must, word_q(w))).collect())),
+        };
+        let weight = 0.35 / (label.len() as f32).sqrt();
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
+    }
+    for (key, weight) in clicks {
+        clauses.push((Occur::Should, term_q(f.key, key, *weight)));
+    }
+    if clauses.is_empty() {
+        return None;
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A normalised form of a query for learning from clicks: sorted stems.
+pub fn click_key(text: &str) -> String {
+    let a = analyse(text, false);
+    let mut s: Vec<String> = a.stems;
+    s.sort();
+    s.dedup();
+    if s.is_empty() { fold(text.trim()) } else { s.join(" ") }
+}
