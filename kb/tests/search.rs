@@ -164,6 +164,30 @@ fn offices_and_people_are_found_by_function() {
 }
 
 #[test]
+fn who_questions_put_people_and_offices_first() {
+    let (t, ids) = seeded();
+    let r = t.kb.search(&t.operator, &q("chi segue le esenzioni del bollo")).unwrap();
+    assert_eq!((r.hits[0].kind, r.hits[0].id.as_str()), (HitKind::Person, "M1001"), "{:?}", hit_ids(&r));
+    assert_eq!(r.hits[1].kind, HitKind::Office);
+    let r = t.kb.search(&t.operator, &q("chi ha diritto all'esenzione dal ticket")).unwrap();
+    assert_eq!(r.hits[0].id, ids[1], "who is entitled asks for the answer: {:?}", hit_ids(&r));
+}
+
+#[test]
+fn results_matching_every_word_outrank_repetition_of_one() {
+    let t = TestKb::new();
+    let mut a = t.content("Abbonamento mensile: rinnovo dell'abbonamento");
+    a.answer = "L'abbonamento si rinnova in biglietteria; abbonamento mensile e abbonamento annuale.".into();
+    a.keywords = vec!["abbonamento".into()];
+    let mut b = t.content("Abbonamento agevolato per universitari");
+    b.answer = "Gli iscritti all'università hanno uno sconto sull'abbonamento.".into();
+    b.keywords = vec![];
+    let ids = t.kb.publish_bulk(&t.admin, &[(None, a), (None, b)], None).unwrap();
+    assert!(t.kb.wait_for_search(Duration::from_secs(5)).unwrap());
+    assert_eq!(ids_of(&t, "sconto abbonamento università")[0], ids[1]);
+}
+
+#[test]
 fn facets_and_filters() {
     let (t, ids) = seeded();
     let r = t.kb.search(&t.operator, &q("contributi bando esenzione bollo")).unwrap();
@@ -173,9 +197,11 @@ fn facets_and_filters() {
     assert!(r.offices.iter().any(|o| o.value == "DIP2-TRIB"));
     let area = t.concept("agricoltura");
     let filtered = t.kb.search(&t.operator, &SearchQuery { area: Some(area), ..q("contributi bando esenzione bollo") }).unwrap();
-    let mut got = hit_ids(&filtered);
+    // Items of the area, and the offices and people who handle it.
+    let mut got: Vec<String> = filtered.hits.iter().filter(|h| h.kind == HitKind::Item).map(|h| h.id.clone()).collect();
     got.sort();
     assert_eq!(got, vec![ids[2].clone(), ids[3].clone()]);
+    assert!(filtered.hits.iter().all(|h| h.kind == HitKind::Item || h.id == "DIP2-TRIB" || h.id == "M1001"), "{:?}", hit_ids(&filtered));
     let none = t.kb.search(&t.operator, &SearchQuery { level: Some(Level::Advanced), ..q("bollo") }).unwrap();
     assert!(none.hits.iter().all(|h| h.kind != HitKind::Item));
 }
@@ -347,4 +373,36 @@ fn clicks_teach_the_ranking() {
     let kb = common::open_in(&path);
     let r = kb.search(&kb::Actor::new("o", [kb::Role::OperatorL1]), &SearchQuery { kinds: vec![HitKind::Item], ..q(query) }).unwrap();
     assert_eq!(r.hits[0].id, second);
+}
+
+#[test]
+fn incremental_updates_give_the_same_results_as_a_rebuild() {
+    let (t, _) = seeded();
+    // A person who is nobody's contact but works in the office of the items.
+    t.kb.upsert_person(
+        &t.admin,
+        &kb::Person {
+            staff_number: "M1002".into(),
+            given_name: "Marco".into(),
+            family_name: "Bianchi".into(),
+            office: Some("DIP2-TRIB".into()),
+            title: Some("Dirigente".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut c = t.content("Rimborso della tassa automobilistica");
+    c.answer = "Il rimborso spetta per versamenti doppi.".into();
+    c.concept = Some(t.concept("tributi-bollo-auto"));
+    t.kb.publish_bulk(&t.admin, &[(None, c)], None).unwrap();
+    assert!(t.kb.wait_for_search(Duration::from_secs(5)).unwrap());
+    let queries = ["dirigente bollo auto", "chi fa i rimborsi del bollo", "tributi", "esenzione ticket", "bando giovani"];
+    // The same results in the same order (scores differ a little: deleted
+    // documents count in BM25 statistics until segments merge).
+    let run =
+        |t: &TestKb| -> Vec<Vec<String>> { queries.iter().map(|text| hit_ids(&t.kb.search(&t.operator, &q(text)).unwrap())).collect() };
+    let incremental = run(&t);
+    t.kb.reindex().unwrap();
+    assert_eq!(incremental, run(&t));
+    assert_eq!(incremental[0][0], "M1002", "the office's subjects find its head: {:?}", incremental[0]);
 }

@@ -57,8 +57,9 @@ pub struct Figures {
     pub mrr: f64,
     /// Share of queries with a grade-2 result in the top 3.
     pub recall3: f64,
-    /// Queries without a grade-2 result in the top 3, with what came first.
-    pub misses: Vec<(String, Vec<String>)>,
+    /// Queries without a grade-2 result in the top 3: the query, what came
+    /// first, and the rank of the answer in the top 10 if there.
+    pub misses: Vec<(String, Vec<String>, Option<usize>)>,
 }
 
 /// Computes the figures from ranked ID lists.
@@ -77,7 +78,8 @@ pub fn figures(judged: &[Judged], ranked: &[Vec<String>]) -> Figures {
         if r.iter().take(3).any(|id| gain(id) >= 2.0) {
             f.recall3 += 1.0;
         } else {
-            f.misses.push((j.query.clone(), r.iter().take(3).cloned().collect()));
+            let rank = r.iter().position(|id| gain(id) >= 2.0).map(|p| p + 1);
+            f.misses.push((j.query.clone(), r.iter().take(3).cloned().collect(), rank));
         }
     }
     let n = judged.len().max(1) as f64;
@@ -97,7 +99,7 @@ fn judged_id(kind: HitKind, id: &str) -> String {
 }
 
 /// Loads the files, runs the queries on centralino and on the peer.
-pub fn run(kb_file: &Path, org_file: &Path, queries: &Path, today: Option<chrono::NaiveDate>) -> Result<(Figures, Option<Figures>, usize)> {
+pub fn run(kb_file: &Path, org_file: &Path, queries: &Path, today: Option<chrono::NaiveDate>) -> Result<Report> {
     let judged = read_queries(queries)?;
     let dir = tempfile::tempdir()?;
     let kb = Kb::open(dir.path(), KbConfig::default())?;
@@ -107,6 +109,12 @@ pub fn run(kb_file: &Path, org_file: &Path, queries: &Path, today: Option<chrono
     let kb_opts = importers::KbImportOptions::default();
     importers::import_kb(&kb, &admin, kb_file, &kb_opts, &mut |_| {}).with_context(|| format!("importing {}", kb_file.display()))?;
     kb.wait_for_search(Duration::from_secs(60))?;
+    // Judgments were made when the file was extracted: validity is judged
+    // as of the latest "last update" in it, unless a day is given.
+    let today = match today {
+        Some(d) => Some(d),
+        None => extraction_date(&kb)?,
+    };
     let operator = Actor::new("eval", [kb::Role::OperatorL1]);
     let mut ranked = Vec::new();
     for j in &judged {
@@ -116,7 +124,30 @@ pub fn run(kb_file: &Path, org_file: &Path, queries: &Path, today: Option<chrono
     }
     let ours = figures(&judged, &ranked);
     let peer = peer_ranked(&kb, &judged)?.map(|r| figures(&judged, &r));
-    Ok((ours, peer, judged.len()))
+    Ok(Report { queries: judged.len(), today, centralino: ours, sqlite_fts5: peer })
+}
+
+/// What `eval` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// Number of judged queries.
+    pub queries: usize,
+    /// The day validity was judged against.
+    pub today: Option<chrono::NaiveDate>,
+    /// Our figures.
+    pub centralino: Figures,
+    /// The SQLite FTS5 peer's figures (when python3 is available).
+    pub sqlite_fts5: Option<Figures>,
+}
+
+/// The latest last-update date of the published items.
+fn extraction_date(kb: &Kb) -> Result<Option<chrono::NaiveDate>> {
+    let q = "SELECT (MAX(?m) AS ?latest) WHERE { GRAPH ?g { ?i <http://purl.org/dc/terms/modified> ?m } }";
+    let latest = match kb.query(&kb::RoleSet::new([kb::Role::Admin]), q)? {
+        kb::QueryOutcome::Solutions { rows, .. } => rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()),
+        _ => None,
+    };
+    Ok(latest.and_then(|t| kb_value(&t).get(..10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())))
 }
 
 const PEER: &str = r#"
@@ -200,8 +231,12 @@ fn kb_value(t: &kb::oxigraph::model::Term) -> String {
 }
 
 /// Prints the report.
-pub fn print(ours: &Figures, peer: Option<&Figures>, n: usize) {
-    println!("{n} queries");
+pub fn print(report: &Report) {
+    let (ours, peer, n) = (&report.centralino, report.sqlite_fts5.as_ref(), report.queries);
+    match report.today {
+        Some(d) => println!("{n} queries; validity judged as of {d}"),
+        None => println!("{n} queries"),
+    }
     println!("{:<22} {:>8} {:>8} {:>10}", "system", "nDCG@5", "MRR", "Recall@3");
     println!("{:<22} {:>8.3} {:>8.3} {:>10.3}", "centralino", ours.ndcg5, ours.mrr, ours.recall3);
     match peer {
@@ -210,8 +245,9 @@ pub fn print(ours: &Figures, peer: Option<&Figures>, n: usize) {
     }
     if !ours.misses.is_empty() {
         println!("\nqueries without the answer in the top 3:");
-        for (q, top) in &ours.misses {
-            println!("  {q}  →  {}", top.join(", "));
+        for (q, top, rank) in &ours.misses {
+            let rank = rank.map_or_else(|| "not in the top 10".to_owned(), |r| format!("answer at rank {r}"));
+            println!("  {q}  →  {}  ({rank})", top.join(", "));
         }
     }
 }

@@ -58,6 +58,9 @@ enum Command {
         /// Search with this role's rights (publishers and approvers also see drafts).
         #[arg(long, default_value = "operator_l1")]
         role: String,
+        /// Only these kinds of result (repeatable): item, office, person.
+        #[arg(long = "kind", value_enum)]
+        kinds: Vec<KindArg>,
     },
     /// Rebuild the search index from the graph.
     Reindex,
@@ -78,7 +81,7 @@ enum Command {
         /// Judged queries (`query<TAB>ID:grade,...`).
         #[arg(long)]
         queries: PathBuf,
-        /// Judge validity on this day (YYYY-MM-DD; default today).
+        /// Judge validity on this day (YYYY-MM-DD; default: the latest last update in the KB file, i.e. its extraction date).
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
         /// Print JSON.
@@ -97,6 +100,27 @@ enum Command {
     },
     /// Export the KB, the organisation chart, RDF graphs, vCards or the handover bundle.
     Export(transfer::ExportArgs),
+}
+
+/// A kind of search result.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    /// Knowledge items.
+    Item,
+    /// Offices.
+    Office,
+    /// People.
+    Person,
+}
+
+impl KindArg {
+    fn kind(self) -> kb::HitKind {
+        match self {
+            KindArg::Item => kb::HitKind::Item,
+            KindArg::Office => kb::HitKind::Office,
+            KindArg::Person => kb::HitKind::Person,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -265,12 +289,13 @@ fn run(cli: &Cli) -> Result<()> {
             let (kb, _) = open(cli)?;
             transfer::export(&kb, args)?;
         }
-        Command::Search { query, json, limit, role } => {
+        Command::Search { query, json, limit, role, kinds } => {
             let (kb, _) = open(cli)?;
             let role: Role = role.parse()?;
             let actor = Actor::new("cli", [role]);
             let include_drafts = matches!(role, Role::Publisher | Role::Approver | Role::Admin);
-            let q = kb::SearchQuery { limit: *limit, include_drafts, ..kb::SearchQuery::new(query.clone()) };
+            let kinds = kinds.iter().map(|k| k.kind()).collect();
+            let q = kb::SearchQuery { limit: *limit, include_drafts, kinds, ..kb::SearchQuery::new(query.clone()) };
             let results = kb.search(&actor, &q)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
@@ -279,11 +304,11 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
         Command::Eval { kb: kb_file, org, queries, today, json } => {
-            let (ours, peer, n) = eval::run(kb_file, org, queries, *today)?;
+            let report = eval::run(kb_file, org, queries, *today)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"queries": n, "centralino": ours, "sqlite_fts5": peer}))?);
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                eval::print(&ours, peer.as_ref(), n);
+                eval::print(&report);
             }
         }
         Command::Bench { which } => {

@@ -96,13 +96,79 @@ pub struct DocBuilder<'a> {
     taxonomy: &'a TaxonomySnapshot,
     offices: HashMap<String, Option<Office>>,
     people: HashMap<String, Option<Person>>,
+    /// Office or person IRI → concepts of the published items that name
+    /// it, with counts: offices and people are found by the subjects they
+    /// handle, as items are.
+    org_concepts: HashMap<String, HashMap<String, u32>>,
     italian: TextAnalyzer,
 }
+
+/// Most concepts given to an office or person.
+const MAX_ORG_CONCEPTS: usize = 6;
 
 impl<'a> DocBuilder<'a> {
     /// A builder for one batch.
     pub fn new(kb: &'a Kb, f: &'a Fields, taxonomy: &'a TaxonomySnapshot) -> Self {
-        Self { kb, f, taxonomy, offices: HashMap::new(), people: HashMap::new(), italian: analysis::italian() }
+        Self {
+            kb,
+            f,
+            taxonomy,
+            offices: HashMap::new(),
+            people: HashMap::new(),
+            org_concepts: HashMap::new(),
+            italian: analysis::italian(),
+        }
+    }
+
+    fn note_org_concepts(&mut self, c: &ItemContent) {
+        let Some(concept) = &c.concept else { return };
+        for target in [&c.office, &c.person].into_iter().flatten() {
+            *self.org_concepts.entry(target.clone()).or_default().entry(concept.clone()).or_default() += 1;
+        }
+    }
+
+    /// Reads from the graph the concepts of the published items that point
+    /// to `target` with `property` (for incremental updates).
+    pub fn load_org_concepts(&mut self, property: &'static str, target: &oxigraph::model::NamedNode) -> Result<()> {
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        for id in self.kb.items_referencing(property, target)? {
+            if let Some(item) = self.kb.published_item(&id)?
+                && item.state == State::Published
+                && let Some(c) = item.content.concept
+            {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        self.org_concepts.insert(target.as_str().to_owned(), counts);
+        Ok(())
+    }
+
+    /// Adds the most frequent concepts noted for `targets` (IRIs, in order
+    /// of precedence) to an office's or person's document.
+    fn add_org_concepts(&self, d: &mut TantivyDocument, targets: &[&str]) {
+        let mut ranked: Vec<(&String, u32)> = Vec::new();
+        for (weight, t) in targets.iter().enumerate() {
+            for (c, n) in self.org_concepts.get(*t).into_iter().flatten() {
+                // The person's own items count more than their office's.
+                let n = if weight == 0 { n * 4 } else { *n };
+                match ranked.iter_mut().find(|(k, _)| *k == c) {
+                    Some(e) => e.1 += n,
+                    None => ranked.push((c, n)),
+                }
+            }
+        }
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (c, _) in ranked.into_iter().take(MAX_ORG_CONCEPTS) {
+            for (i, k) in self.taxonomy.lineage(c).into_iter().enumerate() {
+                d.add_text(self.f.concept_ids, &k.iri);
+                if i == 0 {
+                    d.add_text(self.f.concept_text, &k.label);
+                    for a in &k.alt_labels {
+                        d.add_text(self.f.concept_text, a);
+                    }
+                }
+            }
+        }
     }
 
     fn office(&mut self, iri: &str) -> Result<Option<Office>> {
@@ -132,6 +198,9 @@ impl<'a> DocBuilder<'a> {
     pub fn item(&mut self, id: &str, c: &ItemContent, working: Option<State>) -> Result<TantivyDocument> {
         let f = self.f.clone();
         let mut d = TantivyDocument::default();
+        if working.is_none() {
+            self.note_org_concepts(c);
+        }
         let (key, scope) = match working {
             None => (format!("item:{id}"), "published"),
             Some(_) => (format!("draft:{id}"), "workspace"),
@@ -158,6 +227,9 @@ impl<'a> DocBuilder<'a> {
             d.add_text(f.question, q);
         }
         d.add_text(f.body, &c.answer);
+        for t in [Some(&c.title), c.question.as_ref(), Some(&c.answer)].into_iter().flatten().chain(&c.keywords) {
+            d.add_text(f.all_raw, t);
+        }
         for en in [&c.title_en, &c.question_en, &c.answer_en].into_iter().flatten() {
             d.add_text(f.text_en, en);
         }
@@ -188,8 +260,11 @@ impl<'a> DocBuilder<'a> {
             if let Some(office) = self.office(o)? {
                 d.add_text(f.org_text, &office.name);
                 d.add_facet(f.facets, Facet::from_path(["office", office.code.as_str()]));
-                display.office =
-                    Some(Contact { code: office.code.clone(), name: office.name.clone(), extension: office.extension.clone() });
+                display.office = Some(Contact {
+                    code: office.code.clone(),
+                    name: office.name.clone(),
+                    extension: office.extension.clone().or(office.phone.clone()),
+                });
             }
         }
         if let Some(p) = &c.person
@@ -227,19 +302,26 @@ impl<'a> DocBuilder<'a> {
         d.add_text(f.scope, "org");
         d.add_text(f.title, &o.name);
         d.add_text(f.title_raw, &o.name);
+        // Competences are what an office is searched by, like an item's keywords.
+        if let Some(c) = &o.competences {
+            d.add_text(f.keywords, c);
+        }
         let mut body = o.competences.clone().unwrap_or_default();
         if let Some(h) = &o.head {
             body.push_str(&format!("\nResponsabile: {h}"));
             d.add_text(f.title_raw, h);
         }
         d.add_text(f.body, &body);
+        d.add_text(f.all_raw, &o.name);
+        d.add_text(f.all_raw, &body);
         let iri = self.kb.office_iri(&o.code);
         d.add_text(f.office_id, iri.as_str());
+        self.add_org_concepts(&mut d, &[iri.as_str()]);
         d.add_facet(f.facets, Facet::from_path(["office", o.code.as_str()]));
         d.add_facet(f.facets, Facet::from_path(["kind", "office"]));
         let mut display = Display {
             title: o.name.clone(),
-            office: Some(Contact { code: o.code.clone(), name: o.name.clone(), extension: o.extension.clone() }),
+            office: Some(Contact { code: o.code.clone(), name: o.name.clone(), extension: o.extension.clone().or(o.phone.clone()) }),
             email: o.email.clone(),
             role: o.kind.clone(),
             ..Default::default()
@@ -269,11 +351,20 @@ impl<'a> DocBuilder<'a> {
         d.add_text(f.title_raw, &name);
         // "Rossi Mario" as well as "Mario Rossi".
         d.add_text(f.keywords_raw, format!("{} {}", p.family_name, p.given_name));
+        // Functions are what a person is searched by, like an item's keywords.
+        if let Some(x) = &p.functions {
+            d.add_text(f.keywords, x);
+        }
+        if let Some(t) = &p.title {
+            d.add_text(f.keywords, t);
+        }
         let mut body = p.functions.clone().unwrap_or_default();
         if let Some(t) = &p.title {
             body.push_str(&format!("\n{t}"));
         }
         d.add_text(f.body, &body);
+        d.add_text(f.all_raw, &name);
+        d.add_text(f.all_raw, &body);
         let mut display = Display {
             title: name.clone(),
             person: Some(Contact { code: p.staff_number.clone(), name, extension: p.extension.clone() }),
@@ -281,13 +372,18 @@ impl<'a> DocBuilder<'a> {
             role: p.title.clone(),
             ..Default::default()
         };
+        let own = self.kb.person_iri(&p.staff_number);
+        let office = p.office.as_ref().map(|code| self.kb.office_iri(code));
+        let targets: Vec<&str> = std::iter::once(own.as_str()).chain(office.as_ref().map(|o| o.as_str())).collect();
+        self.add_org_concepts(&mut d, &targets);
         if let Some(code) = &p.office {
             let iri = self.kb.office_iri(code);
             d.add_text(f.office_id, iri.as_str());
             d.add_facet(f.facets, Facet::from_path(["office", code.as_str()]));
             if let Some(o) = self.office(iri.as_str())? {
                 d.add_text(f.org_text, &o.name);
-                display.office = Some(Contact { code: o.code.clone(), name: o.name.clone(), extension: o.extension.clone() });
+                display.office =
+                    Some(Contact { code: o.code.clone(), name: o.name.clone(), extension: o.extension.clone().or(o.phone.clone()) });
             }
         }
         d.add_facet(f.facets, Facet::from_path(["kind", "person"]));

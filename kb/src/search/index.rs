@@ -19,11 +19,96 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Condvar, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use tantivy::DocSet;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+
+/// Score multiplier of items whose validity has ended.
+const EXPIRED_FACTOR: f32 = 0.75;
+
+/// Most indexed words a typed word is corrected to.
+const MAX_TYPO_CANDIDATES: usize = 4;
+
+/// Levenshtein automaton builders for distances 1 and 2 (with
+/// transpositions), built once: building them is the costly part.
+fn levenshtein_builder(distance: u8) -> &'static levenshtein_automata::LevenshteinAutomatonBuilder {
+    static BUILDERS: std::sync::OnceLock<[levenshtein_automata::LevenshteinAutomatonBuilder; 2]> = std::sync::OnceLock::new();
+    let b = BUILDERS.get_or_init(|| {
+        [levenshtein_automata::LevenshteinAutomatonBuilder::new(1, true), levenshtein_automata::LevenshteinAutomatonBuilder::new(2, true)]
+    });
+    &b[usize::from(distance.clamp(1, 2) - 1)]
+}
+
+/// A Levenshtein DFA as an automaton over the term dictionary.
+struct DfaWrapper<'a>(&'a levenshtein_automata::DFA);
+
+impl tantivy_fst::Automaton for DfaWrapper<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), levenshtein_automata::Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// How many results are ranked before a query's intent reorders them.
+const RERANK_WINDOW: usize = 50;
+
+/// Share of the score a result keeps when it matches none of the typed
+/// words (only expansions); it keeps all of it when it matches every word.
+const COORD_FLOOR: f32 = 0.4;
+
+/// Coordination: results matching more of the typed words (in any field,
+/// typo corrections included) rank higher, so that a result matching one
+/// word many times does not outrank one that matches them all.
+fn coordinate(searcher: &tantivy::Searcher, words: &[Box<dyn Query>], hits: &mut [(Score, DocAddress)]) -> Result<()> {
+    if words.len() < 2 || hits.is_empty() {
+        return Ok(());
+    }
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_by_key(|&i| (hits[i].1.segment_ord, hits[i].1.doc_id));
+    let mut matched = vec![0u32; hits.len()];
+    for word in words {
+        let weight = word.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher)).map_err(tantivy_err)?;
+        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+        for &i in &order {
+            let addr = hits[i].1;
+            let scorer = match &mut current {
+                Some((seg, s)) if *seg == addr.segment_ord => s,
+                _ => {
+                    let s = weight.scorer(searcher.segment_reader(addr.segment_ord), 1.0).map_err(tantivy_err)?;
+                    &mut current.insert((addr.segment_ord, s)).1
+                }
+            };
+            if scorer.doc() < addr.doc_id {
+                scorer.seek(addr.doc_id);
+            }
+            if scorer.doc() == addr.doc_id {
+                matched[i] += 1;
+            }
+        }
+    }
+    let n = words.len() as f32;
+    for (hit, m) in hits.iter_mut().zip(matched) {
+        hit.0 *= COORD_FLOOR + (1.0 - COORD_FLOOR) * (m as f32 / n);
+    }
+    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(())
+}
 
 /// What a write changed, for the indexer.
 #[derive(Debug, Default, Clone)]
@@ -218,6 +303,14 @@ impl SearchIndex {
         let derived = self.derived.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut b = DocBuilder::new(kb, &self.fields, &derived.taxonomy);
         let mut n = 0;
+        // Items first: the builder notes which concepts each office and
+        // person handles, for their own documents.
+        for id in kb.item_ids()? {
+            for d in item_docs(kb, &mut b, &id)? {
+                writer.add_document(d).map_err(tantivy_err)?;
+                n += 1;
+            }
+        }
         for o in kb.offices()? {
             writer.add_document(b.office_doc(&o)?).map_err(tantivy_err)?;
             n += 1;
@@ -225,12 +318,6 @@ impl SearchIndex {
         for p in kb.people()? {
             writer.add_document(b.person_doc(&p)?).map_err(tantivy_err)?;
             n += 1;
-        }
-        for id in kb.item_ids()? {
-            for d in item_docs(kb, &mut b, &id)? {
-                writer.add_document(d).map_err(tantivy_err)?;
-                n += 1;
-            }
         }
         drop(derived);
         let mut commit = writer.prepare_commit().map_err(tantivy_err)?;
@@ -292,22 +379,44 @@ impl SearchIndex {
         let derived = self.derived.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut b = DocBuilder::new(kb, f, &derived.taxonomy);
         let mut writer = lock(&self.writer);
+        let mut item_offices = BTreeSet::new();
         for id in &items {
             writer.delete_term(Term::from_field_text(f.key, &format!("item:{id}")));
             writer.delete_term(Term::from_field_text(f.key, &format!("draft:{id}")));
             for d in item_docs(kb, &mut b, id)? {
                 writer.add_document(d).map_err(tantivy_err)?;
             }
+            // The item's office and contact person are found by the
+            // subjects of their items: refresh them too.
+            if let Some(item) = kb.published_item(id)? {
+                item_offices.extend(item.content.office.as_deref().map(last_iri_segment));
+                people.extend(item.content.person.as_deref().map(last_iri_segment));
+            }
         }
+        // An office's members are found by their office's subjects too.
+        for code in &item_offices {
+            let iri = kb.office_iri(code);
+            for q in kb.store().quads(None, Some(nn(org::MEMBER_OF)), Some(iri.as_ref().into()), Some(kb.graph(Graph::Org).into()))? {
+                people.insert(last_segment(&q.subject));
+            }
+        }
+        offices.extend(item_offices);
         for code in &offices {
             writer.delete_term(Term::from_field_text(f.key, &format!("office:{code}")));
-            if let Some(o) = kb.office_by_iri(kb.office_iri(code).as_str())? {
+            let iri = kb.office_iri(code);
+            if let Some(o) = kb.office_by_iri(iri.as_str())? {
+                b.load_org_concepts(cc::COMPETENT_OFFICE, &iri)?;
                 writer.add_document(b.office_doc(&o)?).map_err(tantivy_err)?;
             }
         }
         for number in &people {
             writer.delete_term(Term::from_field_text(f.key, &format!("person:{number}")));
-            if let Some(p) = kb.person_by_iri(kb.person_iri(number).as_str())? {
+            let iri = kb.person_iri(number);
+            if let Some(p) = kb.person_by_iri(iri.as_str())? {
+                b.load_org_concepts(cc::CONTACT_PERSON, &iri)?;
+                if let Some(code) = &p.office {
+                    b.load_org_concepts(cc::COMPETENT_OFFICE, &kb.office_iri(code))?;
+                }
                 writer.add_document(b.person_doc(&p)?).map_err(tantivy_err)?;
             }
         }
@@ -334,10 +443,12 @@ impl SearchIndex {
             .get(&query::click_key(&q.text))
             .map(|m| m.iter().map(|(id, n)| (format!("item:{id}"), 1.0 + (*n as f32).ln_1p() * 1.5)).collect())
             .unwrap_or_default();
-        let Some(scoring) = query::scoring_query(f, &analysed, &derived.lexicon, &clicks) else {
+        let searcher = self.reader.searcher();
+        let typos = self.typo_candidates(&searcher, &analysed)?;
+        let Some(scoring) = query::scoring_query(f, &analysed, &derived.lexicon, &clicks, &typos) else {
             return Ok(SearchResults::default());
         };
-        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring)];
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring.query)];
         let term = |field, text: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
         };
@@ -367,27 +478,35 @@ impl SearchIndex {
         let full = BooleanQuery::new(must);
         let today = q.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
         let today_days = days(today);
+        let intent = query::intent(&analysed.raw);
         let limit = q.limit.clamp(1, 200);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset).tweak_score(move |segment: &SegmentReader| {
+        // A wider window is ranked, then reordered by coordination and intent.
+        let window = (q.offset + limit).max(RERANK_WINDOW);
+        let top = TopDocs::with_limit(window).tweak_score(move |segment: &SegmentReader| {
             let valid = segment.fast_fields().i64("valid_until").ok().map(|c| c.first_or_default_col(i64::MAX));
             move |doc, score: Score| {
                 let until = valid.as_ref().map(|c| c.get_val(doc)).unwrap_or(i64::MAX);
-                // Expired items stay findable, ranked below valid ones.
-                if until < today_days { score * 0.3 } else { score }
+                // Expired items stay findable (the operator must learn that
+                // a call closed), ranked below valid items that match as well.
+                if until < today_days { score * EXPIRED_FACTOR } else { score }
             }
         });
         let mut facets = FacetCollector::for_field("facets");
         for root in ["/area", "/office", "/level", "/kind"] {
             facets.add_facet(root);
         }
-        let searcher = self.reader.searcher();
-        let (top_docs, facet_counts, total) = searcher.search(&full, &(top, facets, Count)).map_err(tantivy_err)?;
+        let (mut top_docs, facet_counts, total) = searcher.search(&full, &(top, facets, Count)).map_err(tantivy_err)?;
+        coordinate(&searcher, &scoring.words, &mut top_docs)?;
         let mut snippets = SnippetGenerator::create(&searcher, &full, f.body).map_err(tantivy_err)?;
         snippets.set_max_num_chars(220);
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, addr) in top_docs {
             hits.push(self.hit(&searcher, addr, score, &snippets, today)?);
         }
+        if let Some(first) = intent {
+            promote(&mut hits, first);
+        }
+        let hits: Vec<SearchHit> = hits.into_iter().skip(q.offset).take(limit).collect();
         let label_area = |slug: &str| {
             derived
                 .taxonomy
@@ -422,6 +541,36 @@ impl SearchIndex {
         }
         results.offices.truncate(15);
         Ok(results)
+    }
+
+    /// For each typed word long enough to carry a typo, the indexed words
+    /// within its edit distance (same first letter, most frequent first).
+    fn typo_candidates(&self, searcher: &tantivy::Searcher, q: &query::Analysed) -> Result<HashMap<String, Vec<String>>> {
+        let mut out = HashMap::new();
+        for (i, word) in q.raw.iter().enumerate() {
+            let d = query::typo_distance(word);
+            if d == 0 || out.contains_key(word) || (i + 1 == q.raw.len() && q.last_is_prefix) {
+                continue;
+            }
+            let dfa = levenshtein_builder(d).build_dfa(word);
+            let first = word.chars().next();
+            let mut freq: HashMap<String, u32> = HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(self.fields.all_raw).map_err(tantivy_err)?;
+                let mut stream =
+                    inverted.terms().search(DfaWrapper(&dfa)).into_stream().map_err(|e| Error::invalid("search index", e.to_string()))?;
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
+                    if term != word && term.chars().next() == first {
+                        *freq.entry(term.to_owned()).or_default() += stream.value().doc_freq;
+                    }
+                }
+            }
+            let mut ranked: Vec<(String, u32)> = freq.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            out.insert(word.clone(), ranked.into_iter().take(MAX_TYPO_CANDIDATES).map(|(t, _)| t).collect());
+        }
+        Ok(out)
     }
 
     fn hit(
@@ -524,6 +673,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn last_segment(s: &NamedOrBlankNode) -> String {
     s.to_string().trim_matches(['<', '>']).rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+/// Moves the best hits of the kinds a query asks for ("chi segue …":
+/// person, then office) to the top, keeping the rest in score order.
+fn promote(hits: &mut Vec<SearchHit>, first: [HitKind; 2]) {
+    let mut front = Vec::new();
+    for kind in first {
+        if let Some(pos) = hits.iter().position(|h| h.kind == kind) {
+            front.push(hits.remove(pos));
+        }
+    }
+    front.append(hits);
+    *hits = front;
+}
+
+fn last_iri_segment(iri: &str) -> String {
+    iri.rsplit('/').next().unwrap_or_default().to_owned()
 }
 
 fn html_escape(s: &str) -> String {

@@ -3,6 +3,7 @@
 //! expansion with the SKOS labels of concepts (synonyms, everyday words)
 //! and boosts for the concepts a query names.
 
+use super::HitKind;
 use super::analysis::{self, fold};
 use super::documents::TaxonomySnapshot;
 use super::schema::Fields;
@@ -99,6 +100,54 @@ fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Box<dyn Quer
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
+/// What kind of result a query asks for, read from its words, as the two
+/// kinds to show first: "chi segue …", "a chi …", "referente",
+/// "dirigente" ask for a person (then the office); a query that starts
+/// with "ufficio", "servizio", "sportello" asks for an office (then a
+/// person), as do "numero", "interno", "telefono". A "chi" that asks who is
+/// entitled ("chi ha diritto", "chi può") asks for an item, as does a
+/// query without such words.
+const PERSON_WORDS: &[&str] = &[
+    "referente",
+    "referenti",
+    "responsabile",
+    "responsabili",
+    "dirigente",
+    "dirigenti",
+    "funzionario",
+    "funzionaria",
+    "funzionari",
+    "impiegato",
+    "impiegata",
+    "persona",
+    "collega",
+];
+const OFFICE_WORDS: &[&str] = &["ufficio", "uffici", "servizio", "struttura", "dipartimento", "sportello", "settore", "sede"];
+const CONTACT_WORDS: &[&str] =
+    &["numero", "interno", "telefono", "tel", "contatto", "contatti", "recapito", "chiamare", "email", "mail", "trasferire", "passare"];
+const ELIGIBILITY_AFTER_CHI: &[&str] = &["ha", "hanno", "puo", "possono", "deve", "devono", "spetta", "paga", "pagano", "e"];
+
+/// Reads the intent of the unstemmed, folded words of a query.
+pub fn intent(raw: &[String]) -> Option<[HitKind; 2]> {
+    let has = |list: &[&str]| raw.iter().any(|w| list.contains(&w.as_str()));
+    let chi_at = raw.iter().position(|w| w == "chi");
+    let asks_who = match chi_at {
+        // "chi segue …", "a chi mi rivolgo": who handles something.
+        Some(p) if p <= 1 => raw.get(p + 1).is_none_or(|next| !ELIGIBILITY_AFTER_CHI.contains(&next.as_str())),
+        _ => false,
+    };
+    if raw.first().is_some_and(|w| OFFICE_WORDS.contains(&w.as_str())) {
+        return Some([HitKind::Office, HitKind::Person]);
+    }
+    if asks_who || has(PERSON_WORDS) {
+        return Some([HitKind::Person, HitKind::Office]);
+    }
+    if has(CONTACT_WORDS) {
+        return Some([HitKind::Office, HitKind::Person]);
+    }
+    None
+}
+
 /// Edit distance allowed for a word: 1 from 5 letters, 2 from 9.
 pub fn typo_distance(word: &str) -> u8 {
     match word.chars().count() {
@@ -108,8 +157,19 @@ pub fn typo_distance(word: &str) -> u8 {
     }
 }
 
+/// How much a word found by typo correction weighs against the word typed.
+pub const TYPO_WEIGHT: f32 = 0.6;
+
 /// Builds the scoring part of the query (filters are added by the caller).
-pub fn scoring_query(f: &Fields, q: &Analysed, lexicon: &Lexicon, clicks: &[(String, f32)]) -> Option<Box<dyn Query>> {
+/// `typos` maps a typed word to the indexed words it may be a typo of.
+pub fn scoring_query(
+    f: &Fields,
+    q: &Analysed,
+    lexicon: &Lexicon,
+    clicks: &[(String, f32)],
+    typos: &HashMap<String, Vec<String>>,
+) -> Option<Scoring> {
+    let mut words: Vec<Box<dyn Query>> = Vec::new();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut en = analysis::english();
     let mut it = analysis::italian();
@@ -139,17 +199,22 @@ pub fn scoring_query(f: &Fields, q: &Analysed, lexicon: &Lexicon, clicks: &[(Str
                 alts.push(Box::new(BoostQuery::new(Box::new(fq), boost)));
             }
         }
-        let d = typo_distance(raw);
-        if d > 0 {
-            // Typos rank below exact matches: low boost on the fuzzy clauses.
-            for (field, boost) in [(f.title_raw, 0.9), (f.keywords_raw, 0.7), (f.concept_raw, 0.6)] {
-                let fq = FuzzyTermQuery::new(Term::from_field_text(field, raw), d, true);
-                alts.push(Box::new(BoostQuery::new(Box::new(fq), boost)));
+        // Typos: the indexed words within the allowed edit distance, with
+        // full relevance scoring but weighed below the word typed.
+        for candidate in typos.get(raw).into_iter().flatten() {
+            for s in analysis::tokens(&mut it, candidate) {
+                for (field, boost) in [(f.title, 3.0), (f.keywords, 2.5), (f.concept_text, 1.6), (f.question, 1.5), (f.body, 1.0)] {
+                    alts.push(term_q(field, &s, boost * TYPO_WEIGHT));
+                }
             }
+            alts.push(term_q(f.title_raw, candidate, 1.2 * TYPO_WEIGHT));
         }
         // Stop words alone carry little weight.
         let weight = if word_stems.is_empty() { 0.3 } else { 1.0 };
         let dis = DisjunctionMaxQuery::with_tie_breaker(alts, 0.25);
+        if !word_stems.is_empty() {
+            words.push(tantivy::query::QueryClone::box_clone(&dis));
+        }
         clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(dis), weight))));
     }
     // Keywords matched as whole phrases.
@@ -199,7 +264,15 @@ pub fn scoring_query(f: &Fields, q: &Analysed, lexicon: &Lexicon, clicks: &[(Str
     if clauses.is_empty() {
         return None;
     }
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Some(Scoring { query: Box::new(BooleanQuery::new(clauses)), words })
+}
+
+/// The scoring query and, for coordination, one query per content word.
+pub struct Scoring {
+    /// Everything that scores.
+    pub query: Box<dyn Query>,
+    /// Per content word (not stop words): its disjunction over the fields.
+    pub words: Vec<Box<dyn Query>>,
 }
 
 /// A normalised form of a query for learning from clicks: sorted stems.
@@ -209,4 +282,30 @@ pub fn click_key(text: &str) -> String {
     s.sort();
     s.dedup();
     if s.is_empty() { fold(text.trim()) } else { s.join(" ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        analyse(s, false).raw
+    }
+
+    #[test]
+    fn intent_is_read_from_the_words() {
+        let person = Some([HitKind::Person, HitKind::Office]);
+        let office = Some([HitKind::Office, HitKind::Person]);
+        assert_eq!(intent(&words("chi segue le esenzioni")), person);
+        assert_eq!(intent(&words("a chi mi rivolgo per il bollo")), person);
+        assert_eq!(intent(&words("dirigente protezione civile")), person);
+        assert_eq!(intent(&words("ufficio tirocini")), office);
+        assert_eq!(intent(&words("numero dei concorsi")), office);
+        // Who is entitled asks for an answer, not a person.
+        assert_eq!(intent(&words("chi ha diritto all'esenzione")), None);
+        assert_eq!(intent(&words("chi può chiedere il bonus")), None);
+        // "chi" later in the sentence, or an office word inside it, does not.
+        assert_eq!(intent(&words("vecchio divano chi lo ritira")), None);
+        assert_eq!(intent(&words("attività dell'ufficio relazioni")), None);
+    }
 }

@@ -50,6 +50,9 @@ pub struct Fields {
     pub valid_until: Field,
     /// Stored display data (JSON).
     pub display: Field,
+    /// Every word of every text, unstemmed: the dictionary typos are
+    /// corrected against.
+    pub all_raw: Field,
 }
 
 fn text(analyzer: &str, stored: bool, positions: bool) -> TextOptions {
@@ -88,6 +91,11 @@ pub fn build() -> (Schema, Fields) {
         facets: s.add_facet_field("facets", FacetOptions::default()),
         valid_until: s.add_i64_field("valid_until", INDEXED | FAST | STORED),
         display: s.add_text_field("display", STORED),
+        all_raw: s.add_text_field(
+            "all_raw",
+            TextOptions::default()
+                .set_indexing_options(TextFieldIndexing::default().set_tokenizer(RAW).set_index_option(IndexRecordOption::Basic)),
+        ),
     };
     (s.build(), fields)
 }
