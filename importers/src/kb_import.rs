@@ -117,6 +117,9 @@ fn read_rows(wb: &Workbook, opts: &KbImportOptions, progress: ProgressFn<'_>) ->
             layout.columns.iter().map(|c| format!("{:?} → {}", c.header, c.key)).collect::<Vec<_>>().join(", ")
         ),
     );
+    for other in wb.sheets.iter().filter(|s| s.name != layout.sheet) {
+        report.file_note(Severity::Info, format!("sheet {:?}: no knowledge-item header, not imported", other.name));
+    }
     for (header, col) in &layout.unmapped {
         report.file_note(
             Severity::Warning,

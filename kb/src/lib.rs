@@ -50,7 +50,7 @@ pub use search::{ExpiredItem, FacetCount, HitKind, SearchHit, SearchQuery, Searc
 pub use sparql::QueryOutcome;
 pub use store::{Kb, KbConfig};
 pub use users::{MIN_PASSWORD_LEN, UserInfo, random_password, validate_username};
-pub use view::ItemView;
+pub use view::{ItemSummary, ItemView};
 pub use write::WriteTx;
 
 /// Re-exported so that callers name RDF terms and formats without a

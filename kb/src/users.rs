@@ -51,6 +51,16 @@ fn hash_password(password: &str) -> Result<String> {
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::PasswordHash(e.to_string()))
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a token, hex.
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
 /// A random password of 16 letters and digits (for first start and demos).
 pub fn random_password() -> String {
     use rand::Rng;
@@ -172,6 +182,93 @@ impl Kb {
         }
         out.sort_by(|a, b| a.username.cmp(&b.username));
         Ok(out)
+    }
+
+    /// Creates an API token for `username` (the user themself or an
+    /// administrator) labelled `label`; returns the token, shown once: only
+    /// its SHA-256 hash is stored.
+    pub fn create_token(&self, actor: &Actor, username: &str, label: &str) -> Result<String> {
+        if actor.username != username {
+            actor.require("create tokens for another user", &[Role::Admin])?;
+        }
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        let token = format!("cct_{}", hex(&bytes));
+        let hash = token_hash(&token);
+        self.write(|w| {
+            if self.user_quads(w, username)?.is_empty() {
+                return Err(Error::not_found("user", username));
+            }
+            let user = self.agent_iri(username);
+            let node = self.iri(&format!("id/token/{}", uuid::Uuid::new_v4()));
+            let g = self.graph(Graph::Accounts).into_owned();
+            w.insert(&Quad::new(user, nn(cc::API_TOKEN), node.clone(), g.clone()));
+            w.insert(&Quad::new(node.clone(), nn(rdf::TYPE), nn(cc::API_TOKEN_CLASS).into_owned(), g.clone()));
+            w.insert(&Quad::new(node.clone(), nn(cc::TOKEN_HASH), lit(&hash), g.clone()));
+            w.insert(&Quad::new(node.clone(), nn(ontologies::vocab::rdfs::LABEL), lit(label), g.clone()));
+            w.insert(&Quad::new(node, nn(dcterms::CREATED), lit_datetime(Utc::now()), g));
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// The API tokens of `username`: (id, label, created).
+    pub fn tokens(&self, username: &str) -> Result<Vec<(String, String, String)>> {
+        let g = self.graph(Graph::Accounts);
+        let mut out = Vec::new();
+        for q in self.store().quads(Some(self.agent_iri(username).as_ref().into()), Some(nn(cc::API_TOKEN)), None, Some(g.into()))? {
+            let Term::NamedNode(node) = &q.object else { continue };
+            let get = |p| -> Result<String> {
+                Ok(self.store().object(node.as_ref(), p, g)?.map(|t| term_value(&t).to_owned()).unwrap_or_default())
+            };
+            let id = node.as_str().rsplit('/').next().unwrap_or_default().to_owned();
+            out.push((id, get(ontologies::vocab::rdfs::LABEL)?, get(dcterms::CREATED)?));
+        }
+        out.sort_by(|a, b| a.2.cmp(&b.2));
+        Ok(out)
+    }
+
+    /// Revokes token `id` of `username`.
+    pub fn revoke_token(&self, actor: &Actor, username: &str, id: &str) -> Result<()> {
+        if actor.username != username {
+            actor.require("revoke tokens of another user", &[Role::Admin])?;
+        }
+        let node = self.iri(&format!("id/token/{id}"));
+        self.write(|w| {
+            let g = self.graph(Graph::Accounts);
+            let link = Quad::new(self.agent_iri(username), nn(cc::API_TOKEN), node.clone(), g.into_owned());
+            if !w.contains(&link)? {
+                return Err(Error::not_found("token", id));
+            }
+            w.remove(&link);
+            for q in w.quads(Some(node.as_ref().into()), None, None, Some(g.into()))? {
+                w.remove(&q);
+            }
+            Ok(())
+        })
+    }
+
+    /// The account of an API token (refused when unknown, revoked or the
+    /// account is disabled).
+    pub fn authenticate_token(&self, token: &str) -> Result<Actor> {
+        let g = self.graph(Graph::Accounts);
+        let hash = token_hash(token.trim());
+        let Some(q) =
+            self.store().quads(None, Some(nn(cc::TOKEN_HASH)), Some(lit(&hash).as_ref().into()), Some(g.into()))?.into_iter().next()
+        else {
+            return Err(Error::BadCredentials);
+        };
+        let NamedOrBlankNode::NamedNode(node) = q.subject else { return Err(Error::BadCredentials) };
+        let owner = self.store().quads(None, Some(nn(cc::API_TOKEN)), Some(node.as_ref().into()), Some(g.into()))?;
+        let Some(NamedOrBlankNode::NamedNode(user)) = owner.into_iter().next().map(|q| q.subject) else {
+            return Err(Error::BadCredentials);
+        };
+        let info =
+            Self::info_from(&self.store().quads(Some(user.as_ref().into()), None, None, Some(g.into()))?).ok_or(Error::BadCredentials)?;
+        if info.disabled {
+            return Err(Error::BadCredentials);
+        }
+        Ok(Actor::new(info.username, info.roles))
     }
 
     /// Checks a password and returns the actor. Unknown users, wrong

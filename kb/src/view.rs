@@ -40,3 +40,48 @@ impl Kb {
         }))
     }
 }
+
+/// A published item in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemSummary {
+    /// Item code.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The concept it is classified under.
+    pub concept: Option<String>,
+}
+
+impl Kb {
+    /// Published items classified under `concept` or any concept below it,
+    /// sorted by title.
+    pub fn items_in_concept(&self, concept: &str) -> Result<Vec<ItemSummary>> {
+        use crate::rdf::{Reader, nn, term_value};
+        use ontologies::vocab::{cc, dcterms};
+        let all = self.concepts(None)?;
+        let mut wanted: Vec<String> = vec![concept.to_owned()];
+        let mut i = 0;
+        while i < wanted.len() {
+            let parent = wanted[i].clone();
+            wanted.extend(all.iter().filter(|c| c.broader.as_deref() == Some(parent.as_str())).map(|c| c.iri.clone()));
+            i += 1;
+        }
+        let g = self.graph(crate::roles::Graph::KbPublished);
+        let mut out = Vec::new();
+        for c in &wanted {
+            let Ok(node) = oxigraph::model::NamedNode::new(c.as_str()) else { continue };
+            for q in self.store().quads(None, Some(nn(dcterms::SUBJECT)), Some(node.as_ref().into()), Some(g.into()))? {
+                let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &q.subject else { continue };
+                if !self.store().has(s.as_ref(), cc::STATE_PROP, nn(cc::PUBLISHED).into(), g)? {
+                    continue;
+                }
+                let get = |p| -> Result<String> {
+                    Ok(self.store().object(s.as_ref(), p, g)?.map(|t| term_value(&t).to_owned()).unwrap_or_default())
+                };
+                out.push(ItemSummary { id: get(dcterms::IDENTIFIER)?, title: get(dcterms::TITLE)?, concept: Some(c.clone()) });
+            }
+        }
+        out.sort_by(|a, b| a.title.cmp(&b.title));
+        Ok(out)
+    }
+}

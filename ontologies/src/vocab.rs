@@ -107,6 +107,12 @@ vocabulary!(
     PASSWORD_HASH = "passwordHash",
     /// Property: an account is disabled.
     DISABLED = "disabled",
+    /// Class: an API token of an account (for integrations and analysts' tools).
+    API_TOKEN_CLASS = "ApiToken",
+    /// Property: an account's API token.
+    API_TOKEN = "apiToken",
+    /// Property: the SHA-256 hash of an API token (never the token itself).
+    TOKEN_HASH = "tokenHash",
     /// Property: a person's functions (what they do).
     FUNCTIONS = "functions",
     /// Property: telephone extension of a person or office.

@@ -1,33 +1,105 @@
 //! The centralino web server: axum routes over the knowledge base.
 //!
-//! For now it serves the health endpoint; the pages, the JSON API and the
-//! SPARQL endpoint come with the web issue. [`app`] builds the router so
-//! that tests can call it without a socket.
+//! [`app`] builds the router so that tests can call it without a socket.
+//! Pages are rendered on the server (minijinja templates embedded in the
+//! binary, HTML auto-escaped); a little vanilla JavaScript adds results as
+//! you type and copy buttons. Every handler checks the user's role through
+//! the [`auth::User`] extractor; blocking work on the graph runs on tokio's
+//! blocking pool, SPARQL on its own bounded pool so that analysts' heavy
+//! queries cannot starve operators' searches.
 
+pub mod auth;
+pub mod pages;
 pub mod settings;
+pub mod ui;
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
 use kb::Kb;
 use serde_json::json;
+use std::sync::Arc;
+
+/// Web settings that handlers need.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Largest accepted upload (workbooks, RDF), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { max_upload_bytes: 50 * 1024 * 1024 }
+    }
+}
 
 /// Shared state of every handler.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The knowledge base.
     pub kb: Kb,
+    /// Signed-in sessions and sign-in throttling.
+    pub sessions: Arc<auth::Sessions>,
+    /// Templates.
+    pub ui: Arc<ui::Ui>,
+    /// Settings.
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// State over `kb` with default settings.
+    pub fn new(kb: Kb) -> Self {
+        Self::with_config(kb, WebConfig::default())
+    }
+
+    /// State over `kb` with `config`.
+    pub fn with_config(kb: Kb, config: WebConfig) -> Self {
+        Self { kb, sessions: Arc::default(), ui: Arc::new(ui::Ui::new()), config: Arc::new(config) }
+    }
+
+    /// Runs blocking work on the graph off the async threads.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kb) -> Result<T, ui::AppError> + Send + 'static,
+    ) -> Result<T, ui::AppError> {
+        let kb = self.kb.clone();
+        tokio::task::spawn_blocking(move || f(&kb)).await?
+    }
 }
 
 /// The application router.
 pub fn app(state: AppState) -> Router {
-    Router::new().route("/health", get(health)).with_state(state)
+    let max_body = state.config.max_upload_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/static/{file}", get(ui::asset))
+        .merge(pages::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_layer))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
+                .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }))
+                .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id()),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> ui::AppError {
+    ui::AppError::NotFound("page or resource not found".into())
 }
 
 /// `GET /health`: 200 with the store's size when the graph answers.
-async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+async fn health(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
     let kb = state.kb.clone();
     let size = tokio::task::spawn_blocking(move || kb.store().len()).await;
     match size {
-        Ok(Ok(quads)) => (axum::http::StatusCode::OK, Json(json!({"status": "ok", "quads": quads}))),
-        _ => (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))),
+        Ok(Ok(quads)) => (StatusCode::OK, axum::Json(json!({"status": "ok", "quads": quads}))),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "unavailable"}))),
     }
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use web::settings::Settings;
 
 mod bench;
+mod bench_import;
 mod eval;
 mod transfer;
 
@@ -64,7 +65,7 @@ enum Command {
     },
     /// Rebuild the search index from the graph.
     Reindex,
-    /// Scale benchmarks (run in a release build): `kb` or `search`.
+    /// Scale benchmarks: `kb`, `search` or `import` (sizes from env ITEMS, PEOPLE, ROWS).
     Bench {
         /// Which benchmark.
         #[arg(value_enum)]
@@ -129,6 +130,8 @@ enum BenchKind {
     Kb,
     /// Search: index build, query latency, freshness, SQLite FTS5 peer.
     Search,
+    /// Import of a generated KB workbook, exports to xlsx and TriG, Python peer.
+    Import,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,7 +262,8 @@ fn run(cli: &Cli) -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
                 tracing::info!(%addr, "centralino listening");
                 println!("centralino listening on http://{}", listener.local_addr()?);
-                axum::serve(listener, web::app(web::AppState { kb }))
+                let app = web::app(web::AppState::new(kb));
+                axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;
                     })
@@ -315,6 +319,7 @@ fn run(cli: &Cli) -> Result<()> {
             let result = match which {
                 BenchKind::Kb => bench::kb_scale(),
                 BenchKind::Search => bench::search_scale(),
+                BenchKind::Import => bench_import::import_scale(),
             };
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
         }

@@ -73,9 +73,10 @@ pub struct CommonImport {
     /// Import nothing if any row is rejected.
     #[arg(long)]
     strict: bool,
-    /// Print every note of the report, not only warnings and errors.
+    /// Print only warnings and errors (by default every note is printed:
+    /// a defect corrected on import is still a defect of the file).
     #[arg(long, short)]
-    verbose: bool,
+    quiet: bool,
 }
 
 /// How imported items enter.
@@ -167,7 +168,7 @@ fn progress_reporter() -> impl FnMut(Progress) {
 }
 
 fn finish(report: &ImportReport, common: &CommonImport) -> Result<()> {
-    print!("{}", report.render(common.verbose));
+    print!("{}", report.render(!common.quiet));
     if let Some(path) = &common.report {
         report.write(path).with_context(|| format!("cannot write the report {}", path.display()))?;
         println!("report written to {}", path.display());

@@ -1,0 +1,25 @@
+//! The HTML pages: sign-in, operators' search and reading, publishers'
+//! and approvers' work.
+
+mod editor;
+mod operator;
+mod session;
+
+use crate::AppState;
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Every page route.
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(session::routes()).merge(operator::routes()).merge(editor::routes())
+}
+
+/// A redirect after a successful form (303 See Other).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A query value read leniently: blank means absent.
+pub(crate) fn non_blank(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
