@@ -139,6 +139,12 @@ vocabulary!(
     GENERATION = "generation",
     /// Property: the search text that led a user to read an item.
     QUERY_TEXT = "queryText",
+    /// Class: a SPARQL query an account saved under a name (kept in the accounts graph).
+    SAVED_QUERY_CLASS = "SavedQuery",
+    /// Property: a saved SPARQL query of an account.
+    SAVED_QUERY = "savedQuery",
+    /// Property: the text of a saved SPARQL query.
+    SPARQL_TEXT = "sparqlText",
 });
 
 vocabulary!(

@@ -12,9 +12,9 @@
 //! - API clients send `Authorization: Bearer <token>` (tokens are hashed at
 //!   rest in the accounts graph); bearer requests carry no cookies and are
 //!   not subject to CSRF.
-//! - After [`MAX_FAILURES`] failed sign-ins for a user name or from an
-//!   address within [`FAILURE_WINDOW`], further attempts are refused for
-//!   that window.
+//! - After [`MAX_FAILURES`] failed sign-ins for a user name (or
+//!   [`MAX_FAILURES_PER_ADDRESS`] from one address) within
+//!   [`FAILURE_WINDOW`], further attempts are refused for that window.
 
 use crate::AppState;
 use crate::ui::{AppError, Lang};
@@ -37,8 +37,11 @@ pub const LOGIN_CSRF_COOKIE: &str = "centralino_login_csrf";
 pub const LANG_COOKIE: &str = "centralino_lang";
 /// A session unused for this long ends.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(8 * 3600);
-/// Failed sign-ins tolerated per user name or address within the window.
+/// Failed sign-ins tolerated per user name within the window.
 pub const MAX_FAILURES: usize = 5;
+/// Failed sign-ins tolerated per address within the window (higher: a
+/// contact centre's operators often share one address).
+pub const MAX_FAILURES_PER_ADDRESS: usize = 50;
 /// The throttling window.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Largest form body read to find a CSRF field.
@@ -107,13 +110,16 @@ impl Sessions {
         lock(&self.map).retain(|_, s| s.username != username);
     }
 
-    /// Whether sign-in attempts for any of `keys` are currently refused.
+    /// Whether sign-in attempts for any of `keys` are currently refused
+    /// (keys `user:…` allow [`MAX_FAILURES`], others
+    /// [`MAX_FAILURES_PER_ADDRESS`]).
     pub fn throttled(&self, keys: &[String]) -> bool {
         let mut f = lock(&self.failures);
         keys.iter().any(|k| {
             let v = f.entry(k.clone()).or_default();
             v.retain(|t| t.elapsed() < FAILURE_WINDOW);
-            v.len() >= MAX_FAILURES
+            let limit = if k.starts_with("user:") { MAX_FAILURES } else { MAX_FAILURES_PER_ADDRESS };
+            v.len() >= limit
         })
     }
 

@@ -8,9 +8,13 @@
 //! blocking pool, SPARQL on its own bounded pool so that analysts' heavy
 //! queries cannot starve operators' searches.
 
+pub mod api;
 pub mod auth;
+pub mod demo;
+pub mod linked;
 pub mod pages;
 pub mod settings;
+pub mod sparql_http;
 pub mod ui;
 
 use axum::Router;
@@ -75,6 +79,9 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/static/{file}", get(ui::asset))
         .merge(pages::routes())
+        .merge(sparql_http::routes())
+        .merge(linked::routes())
+        .merge(api::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_layer))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

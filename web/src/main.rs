@@ -37,6 +37,10 @@ enum Command {
         /// Port to listen on.
         #[arg(long)]
         port: Option<u16>,
+        /// Load the built-in demonstration data (a few dozen items, an
+        /// organisation chart, one user per role with passwords printed).
+        #[arg(long)]
+        demo: bool,
     },
     /// Run a SPARQL query against the data directory with administrator rights.
     Sparql {
@@ -243,13 +247,20 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
-        Command::Serve { host, port } => {
+        Command::Serve { host, port, demo } => {
             let (kb, mut settings) = open(cli)?;
             if let Some(h) = host {
                 settings.host = h.clone();
             }
             if let Some(p) = port {
                 settings.port = *p;
+            }
+            if *demo {
+                let users = web::demo::load(&kb)?;
+                println!("Demo data loaded. Accounts (passwords are new at every start with --demo):");
+                for u in &users {
+                    println!("  {:<12} {:<14} {}", u.username, u.role.as_str(), u.password);
+                }
             }
             if !kb.has_users()? {
                 let password = kb::random_password();

@@ -100,6 +100,8 @@ pub struct DocBuilder<'a> {
     /// it, with counts: offices and people are found by the subjects they
     /// handle, as items are.
     org_concepts: HashMap<String, HashMap<String, u32>>,
+    /// Targets whose concepts were read whole from the graph in this batch.
+    org_loaded: std::collections::HashSet<String>,
     italian: TextAnalyzer,
 }
 
@@ -116,6 +118,7 @@ impl<'a> DocBuilder<'a> {
             offices: HashMap::new(),
             people: HashMap::new(),
             org_concepts: HashMap::new(),
+            org_loaded: std::collections::HashSet::new(),
             italian: analysis::italian(),
         }
     }
@@ -130,13 +133,22 @@ impl<'a> DocBuilder<'a> {
     /// Reads from the graph the concepts of the published items that point
     /// to `target` with `property` (for incremental updates).
     pub fn load_org_concepts(&mut self, property: &'static str, target: &oxigraph::model::NamedNode) -> Result<()> {
+        use crate::rdf::{Reader, nn, term_value};
+        use ontologies::vocab::{cc, dcterms};
+        if !self.org_loaded.insert(target.as_str().to_owned()) {
+            return Ok(());
+        }
+        // One quad lookup per item (its concept), not a full item read:
+        // an office may be named by thousands of items.
+        let g = self.kb.graph(crate::roles::Graph::KbPublished);
         let mut counts: HashMap<String, u32> = HashMap::new();
-        for id in self.kb.items_referencing(property, target)? {
-            if let Some(item) = self.kb.published_item(&id)?
-                && item.state == State::Published
-                && let Some(c) = item.content.concept
-            {
-                *counts.entry(c).or_default() += 1;
+        for q in self.kb.store().quads(None, Some(nn(property)), Some(target.as_ref().into()), Some(g.into()))? {
+            let oxigraph::model::NamedOrBlankNode::NamedNode(item) = &q.subject else { continue };
+            if !self.kb.store().has(item.as_ref(), cc::STATE_PROP, nn(cc::PUBLISHED).into(), g)? {
+                continue;
+            }
+            if let Some(c) = self.kb.store().object(item.as_ref(), dcterms::SUBJECT, g)? {
+                *counts.entry(term_value(&c).to_owned()).or_default() += 1;
             }
         }
         self.org_concepts.insert(target.as_str().to_owned(), counts);

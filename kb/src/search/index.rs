@@ -388,9 +388,13 @@ impl SearchIndex {
             }
             // The item's office and contact person are found by the
             // subjects of their items: refresh them too.
-            if let Some(item) = kb.published_item(id)? {
-                item_offices.extend(item.content.office.as_deref().map(last_iri_segment));
-                people.extend(item.content.person.as_deref().map(last_iri_segment));
+            let published = kb.graph(Graph::KbPublished);
+            let node = kb.iri(&format!("id/kb/{id}"));
+            if let Some(o) = kb.store().object(node.as_ref(), cc::COMPETENT_OFFICE, published)? {
+                item_offices.insert(last_iri_segment(term_value(&o)));
+            }
+            if let Some(p) = kb.store().object(node.as_ref(), cc::CONTACT_PERSON, published)? {
+                people.insert(last_iri_segment(term_value(&p)));
             }
         }
         // An office's members are found by their office's subjects too.
@@ -550,6 +554,11 @@ impl SearchIndex {
         for (i, word) in q.raw.iter().enumerate() {
             let d = query::typo_distance(word);
             if d == 0 || out.contains_key(word) || (i + 1 == q.raw.len() && q.last_is_prefix) {
+                continue;
+            }
+            // A word the texts contain is taken as typed: correcting it
+            // would only add noise (and time).
+            if searcher.doc_freq(&Term::from_field_text(self.fields.all_raw, word)).map_err(tantivy_err)? > 0 {
                 continue;
             }
             let dfa = levenshtein_builder(d).build_dfa(word);

@@ -157,6 +157,9 @@ pub fn typo_distance(word: &str) -> u8 {
     }
 }
 
+/// Most concept labels a query is expanded with.
+pub const MAX_EXPANSIONS: usize = 16;
+
 /// How much a word found by typo correction weighs against the word typed.
 pub const TYPO_WEIGHT: f32 = 0.6;
 
@@ -250,7 +253,7 @@ pub fn scoring_query(
         ];
         Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1))
     };
-    for label in expanded.iter().take(24) {
+    for label in expanded.iter().take(MAX_EXPANSIONS) {
         let q: Box<dyn Query> = match label.as_slice() {
             [w] => word_q(w),
             words => Box::new(BooleanQuery::new(words.iter().map(|w| (Occur::Must, word_q(w))).collect())),

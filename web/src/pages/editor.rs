@@ -80,7 +80,8 @@ pub struct ItemForm {
     valid_until: String,
     #[serde(default)]
     level: String,
-    #[serde(default)]
+    /// Filled from the repeated `audiences` checkboxes (see [`parse_item_form`]).
+    #[serde(skip)]
     audiences: Vec<String>,
     /// The revision the form was based on (optimistic concurrency).
     #[serde(default)]
@@ -88,6 +89,18 @@ pub struct ItemForm {
     /// Submit for review right after saving.
     #[serde(default)]
     and_submit: Option<String>,
+}
+
+/// Reads the edit form: urlencoded, with the `audiences` checkboxes
+/// repeated (which `Form` cannot read into a list).
+fn parse_item_form(body: &[u8]) -> Result<ItemForm, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+    let (audiences, rest): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| k == "audiences");
+    let rest = serde_urlencoded::to_string(&rest).map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+    let mut form: ItemForm = serde_urlencoded::from_str(&rest).map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+    form.audiences = audiences.into_iter().map(|(_, v)| v).collect();
+    Ok(form)
 }
 
 fn lines(s: &str) -> Vec<String> {
@@ -200,8 +213,9 @@ async fn new_form(State(state): State<AppState>, user: User) -> PageResult {
     render_form(&state, &user, None, 0, form_view(&ItemContent::default()), None).await
 }
 
-async fn create(State(state): State<AppState>, user: User, Form(form): Form<ItemForm>) -> PageResult {
+async fn create(State(state): State<AppState>, user: User, body: axum::body::Bytes) -> PageResult {
     user.require(WRITERS)?;
+    let form = parse_item_form(&body)?;
     let content = match form.content() {
         Ok(c) => c,
         Err(e) => return render_form(&state, &user, None, 0, json!(form_fields(&form)), Some(e.message())).await,
@@ -244,8 +258,9 @@ async fn edit_form(State(state): State<AppState>, user: User, Path(id): Path<Str
     render_form(&state, &user, Some(&id), item.revision, view, None).await
 }
 
-async fn save(State(state): State<AppState>, user: User, Path(id): Path<String>, Form(form): Form<ItemForm>) -> PageResult {
+async fn save(State(state): State<AppState>, user: User, Path(id): Path<String>, body: axum::body::Bytes) -> PageResult {
     user.require(WRITERS)?;
+    let form = parse_item_form(&body)?;
     let content = match form.content() {
         Ok(c) => c,
         Err(e) => return render_form(&state, &user, Some(&id), form.based_on, form_fields(&form), Some(e.message())).await,

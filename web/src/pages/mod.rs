@@ -1,6 +1,12 @@
 //! The HTML pages: sign-in, operators' search and reading, publishers'
 //! and approvers' work.
 
+mod admin;
+mod admin_concepts;
+mod admin_org;
+mod admin_stats;
+mod admin_transfer;
+mod admin_users;
 mod editor;
 mod operator;
 mod session;
@@ -11,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 /// Every page route.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(session::routes()).merge(operator::routes()).merge(editor::routes())
+    Router::new().merge(session::routes()).merge(operator::routes()).merge(editor::routes()).merge(admin::routes())
 }
 
 /// A redirect after a successful form (303 See Other).

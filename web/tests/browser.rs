@@ -1,0 +1,166 @@
+//! End-to-end tests in a real headless browser: Debian's chromium driven
+//! through chromedriver (WebDriver) against the real server on loopback.
+//!
+//! `.ci/run` installs `chromium` and `chromium-driver`. Without them the
+//! test prints why and passes, unless `CENTRALINO_REQUIRE_BROWSER=1` (as in
+//! CI), when it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::PASSWORD;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn browser() -> Option<(Driver, Client)> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("CENTRALINO_REQUIRE_BROWSER").is_err(),
+            "chromium and chromium-driver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("browser test skipped: {CHROMEDRIVER} or {CHROMIUM} missing (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let driver = Driver(child);
+    let profile = tempfile::tempdir().unwrap();
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,900",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }
+    }))
+    .unwrap();
+    // chromedriver takes a moment to listen.
+    let mut last = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                std::mem::forget(profile);
+                return Some((driver, c));
+            }
+            Err(e) => last = Some(e.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not start chromium through chromedriver: {last:?}");
+}
+
+/// Starts the real server on a free port; returns its base URL.
+async fn serve(t: &common::TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = t.app.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(user).await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#q")).await.unwrap();
+}
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_search_as_you_type_open_an_item() {
+    let Some((_driver, c)) = browser().await else { return };
+    let t = common::TestApp::new();
+    let base = serve(&t).await;
+    sign_in(&c, &base, "operator-l1").await;
+    // Results appear as the operator types, without submitting the form.
+    c.find(Locator::Css("#q")).await.unwrap().send_keys("bollo macchina").await.unwrap();
+    let first = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#results article.hit h2 a")).await.unwrap();
+    let title = first.text().await.unwrap();
+    assert!(title.to_lowercase().contains("bollo"), "{title}");
+    first.click().await.unwrap();
+    c.wait().for_element(Locator::Css("section.answer")).await.unwrap();
+    assert!(text(&c, "section.answer").await.contains("PagoPA"));
+    assert!(text(&c, "section.contacts").await.contains("4110"), "the office's extension");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publisher_approver_operator_in_the_browser_with_an_inert_xss_payload() {
+    let Some((_driver, c)) = browser().await else { return };
+    let t = common::TestApp::new();
+    let base = serve(&t).await;
+    // The publisher writes an item whose answer carries a script.
+    sign_in(&c, &base, "publisher").await;
+    c.goto(&format!("{base}/editor/new")).await.unwrap();
+    c.find(Locator::Css("input[name=title]")).await.unwrap().send_keys("Rilascio del contrassegno invalidi").await.unwrap();
+    let answer =
+        "Il contrassegno si chiede al Comune. <script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">";
+    c.find(Locator::Css("textarea[name=answer]")).await.unwrap().send_keys(answer).await.unwrap();
+    c.find(Locator::Css("input[name=keywords]")).await.unwrap().send_keys("contrassegno, parcheggio disabili").await.unwrap();
+    let concept = c.find(Locator::Css("select[name=concept]")).await.unwrap();
+    concept.select_by_value(t.kb.iri("id/concept/trasporti-libera-circolazione").as_str()).await.unwrap();
+    c.find(Locator::Css("button[name=and_submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("form.edit")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    let id = url.path().rsplit('/').next().unwrap().to_owned();
+    assert!(id.starts_with("PIL-"), "{url}");
+    sign_out(&c).await;
+    // The approver approves it from the review inbox.
+    sign_in(&c, &base, "approver").await;
+    c.goto(&format!("{base}/review")).await.unwrap();
+    c.find(Locator::LinkText("Rilascio del contrassegno invalidi")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table.diff")).await.unwrap();
+    c.find(Locator::Css("form[action$='/approve'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    sign_out(&c).await;
+    assert!(t.kb.wait_for_search(Duration::from_secs(5)).unwrap());
+    // The operator finds it; the script is shown inert.
+    sign_in(&c, &base, "operator-l1").await;
+    c.find(Locator::Css("#q")).await.unwrap().send_keys("contrassegno parcheggio").await.unwrap();
+    let hit =
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&format!("#results a[href^='/items/{id}']"))).await.unwrap();
+    hit.click().await.unwrap();
+    c.wait().for_element(Locator::Css("section.answer")).await.unwrap();
+    assert!(text(&c, "section.answer").await.contains("Il contrassegno si chiede al Comune."));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let title = c.title().await.unwrap();
+    assert_ne!(title, "pwned", "the payload did not run");
+    let html = c.source().await.unwrap();
+    assert!(!html.contains("onerror"), "no event handler in the page");
+    c.close().await.unwrap();
+}

@@ -1,0 +1,156 @@
+//! Shared helpers of the web tests: an app over a temporary knowledge base
+//! with the demo data and one user per role, and a small HTTP client that
+//! signs in like a browser (cookies, CSRF tokens).
+#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use kb::{Kb, KbConfig, Role};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The password of every test account.
+pub const PASSWORD: &str = "password-123";
+
+/// An application over a fresh data directory.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub kb: Kb,
+    pub state: web::AppState,
+    pub app: Router,
+}
+
+impl TestApp {
+    /// With the demo data and one account per role, named after the role
+    /// (`admin`, `publisher`, ..., `operator_l1`), password [`PASSWORD`].
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = Kb::open(dir.path(), KbConfig::default()).unwrap();
+        web::demo::load(&kb).unwrap();
+        for role in Role::ALL {
+            let name = role.as_str().replace('_', "-");
+            if kb.user(&name).unwrap().is_none() {
+                kb.create_user(&kb::Actor::system(), &name, PASSWORD, &[role]).unwrap();
+            } else {
+                kb.set_password(&kb::Actor::system(), &name, PASSWORD).unwrap();
+            }
+        }
+        kb.wait_for_search(std::time::Duration::from_secs(10)).unwrap();
+        let state = web::AppState::new(kb.clone());
+        let app = web::app(state.clone());
+        TestApp { dir, kb, state, app }
+    }
+
+    /// An anonymous browser.
+    pub fn browser(&self) -> Browser {
+        Browser { app: self.app.clone(), cookies: Vec::new(), csrf: String::new() }
+    }
+
+    /// A browser signed in as the account of `role`.
+    pub async fn signed_in(&self, role: Role) -> Browser {
+        let mut b = self.browser();
+        let r = b.login(&role.as_str().replace('_', "-"), PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in as {role}: {}", r.body);
+        b
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// Cookies and the session's CSRF token, like a browser.
+#[derive(Clone)]
+pub struct Browser {
+    pub app: Router,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Page {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let c = v.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        let status = resp.status();
+        let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let content_type = resp.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(t) = meta_csrf(&body) {
+            self.csrf = t;
+        }
+        Page { status, location, content_type, body }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form, adding the session's CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        all.push(("csrf", &csrf));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts a form as given (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Signs in through the sign-in form; then loads `/` to learn the CSRF token.
+    pub async fn login(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let token = hidden(&form.body, "csrf").expect("csrf field on the sign-in form");
+        let r = self.post_raw("/login", &[("username", user), ("password", password), ("csrf", &token), ("next", "/")]).await;
+        if r.status == StatusCode::SEE_OTHER {
+            self.get("/").await;
+        }
+        r
+    }
+}
+
+/// The value of hidden input `name` in a page.
+pub fn hidden(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    Some(body[start..].split('"').next()?.to_owned())
+}
+
+fn meta_csrf(body: &str) -> Option<String> {
+    let marker = "<meta name=\"csrf-token\" content=\"";
+    let start = body.find(marker)? + marker.len();
+    Some(body[start..].split('"').next()?.to_owned())
+}
