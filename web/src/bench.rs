@@ -186,8 +186,8 @@ pub fn kb_scale() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
 
-    // Bulk path.
-    let batch = 5_000;
+    // Bulk path (env BATCH: items per publish_bulk call, i.e. per transaction).
+    let batch = env_usize("BATCH", 5_000).max(1);
     let started = Instant::now();
     let mut done = 0;
     while done < items {
@@ -197,7 +197,7 @@ pub fn kb_scale() -> Result<(), Box<dyn std::error::Error>> {
         done += n;
     }
     let bulk_secs = started.elapsed().as_secs_f64();
-    println!("bulk publish: {items} items in {bulk_secs:.1} s = {:.0} items/s", items as f64 / bulk_secs);
+    println!("bulk publish: {items} items in {bulk_secs:.1} s = {:.0} items/s (batches of {batch})", items as f64 / bulk_secs);
 
     // Per-item API path: create, submit, approve.
     let started = Instant::now();
