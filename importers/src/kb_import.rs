@@ -90,10 +90,7 @@ pub fn import_kb_bytes(
     opts: &KbImportOptions,
     progress: ProgressFn<'_>,
 ) -> Result<ImportReport> {
-    if bytes.len() as u64 > opts.max_bytes {
-        return Err(Error::TooLarge { path: path.to_owned(), size: bytes.len() as u64, limit: opts.max_bytes });
-    }
-    let wb = Workbook::from_bytes(path, bytes)?;
+    let wb = Workbook::from_bytes_limited(path, bytes, opts.max_bytes)?;
     let (mut report, rows) = read_rows(&wb, opts, progress)?;
     write_rows(kb, actor, path, opts, &mut report, rows, progress)?;
     Ok(report)

@@ -17,6 +17,28 @@ macro_rules! fields {
 
 /// The columns of a KB workbook ("pillole di conoscenza") and their
 /// Italian and English header synonyms (normalised: lower case, no
+/// The columns of the administration's KB workbook ("pillole di
+/// conoscenza"), in its order: the layout the handover files use, which
+/// benchmarks and tests generate.
+pub const HANDOVER_KB_HEADERS: [&str; 16] = [
+    "Cod. Pillola",
+    "Area tematica",
+    "Sotto-area",
+    "Titolo",
+    "Domanda frequente",
+    "Risposta (testo per l'operatore)",
+    "Parole chiave",
+    "Ufficio competente",
+    "Referente",
+    "Tel. interno",
+    "Normativa di riferimento",
+    "Link",
+    "Modulistica",
+    "Data ultimo aggiornamento",
+    "Valida fino al",
+    "Livello",
+];
+
 /// accents or punctuation).
 pub static KB_SCHEMA: Schema = Schema {
     what: "knowledge items",

@@ -41,7 +41,7 @@ pub use export_xlsx::{ExportStats, KB_SHEET, ORG_OFFICES_SHEET, ORG_PEOPLE_SHEET
 pub use handover::{HandoverSummary, Manifest, ManifestFile, export_handover, import_handover};
 pub use headers::{FieldDef, Layout, MappedColumn, Mapping, Schema, normalize};
 pub use kb_import::{EntryState, KbImportOptions, Progress, ProgressFn, import_kb, import_kb_bytes};
-pub use kb_rows::KB_SCHEMA;
+pub use kb_rows::{HANDOVER_KB_HEADERS, KB_SCHEMA};
 pub use org_import::{ORG_OFFICE_SCHEMA, ORG_PERSON_SCHEMA, OrgImportOptions, import_org, import_org_bytes};
 pub use rdf_export::{JSONLD_CONTEXT, RdfSyntax, export_rdf, write_rdf};
 pub use rdf_import::{RdfImportOptions, import_rdf, import_rdf_bytes};

@@ -95,7 +95,7 @@ pub fn import_org_bytes(
     opts: &OrgImportOptions,
     progress: ProgressFn<'_>,
 ) -> Result<ImportReport> {
-    let wb = Workbook::from_bytes(path, bytes)?;
+    let wb = Workbook::from_bytes_limited(path, bytes, opts.max_bytes)?;
     let mut report = ImportReport::new(path, opts.dry_run);
     let offices_layout = detect_layout(&wb, &ORG_OFFICE_SCHEMA, None, None).ok();
     let people_layout = wb
@@ -244,17 +244,40 @@ fn data_rows(sheet: &Sheet, l: &Layout) -> std::ops::RangeInclusive<u32> {
     }
 }
 
+/// The report of a data row, or `None` when the row is blank (then
+/// reported as skipped).
+fn data_row_report(sheet: &Sheet, row: u32, report: &mut ImportReport) -> Option<RowReport> {
+    let mut rep = RowReport::new(&sheet.name, row + 1);
+    if sheet.is_blank_row(row) {
+        rep.outcome = Outcome::Skipped;
+        rep.note(None, Severity::Info, "blank row skipped");
+        report.rows.push(rep);
+        return None;
+    }
+    Some(rep)
+}
+
+/// Checks a row's key (structure code, staff number): present and not
+/// seen in an earlier row of the file.
+fn check_key(rep: &mut RowReport, seen: &mut HashMap<String, u32>, key: &str, row: u32, what: &str, missing: &str) {
+    if key.is_empty() {
+        rep.note(None, Severity::Error, missing);
+        return;
+    }
+    rep.id = Some(key.to_owned());
+    match seen.get(key) {
+        Some(first) => rep.note(None, Severity::Error, format!("duplicate {what} {key}: first at row {first}; this row is not imported")),
+        None => {
+            seen.insert(key.to_owned(), row + 1);
+        }
+    }
+}
+
 fn read_offices(sheet: &Sheet, l: &Layout, report: &mut ImportReport) -> Vec<(usize, Office)> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for row in data_rows(sheet, l) {
-        let mut rep = RowReport::new(&sheet.name, row + 1);
-        if sheet.is_blank_row(row) {
-            rep.outcome = Outcome::Skipped;
-            rep.note(None, Severity::Info, "blank row skipped");
-            report.rows.push(rep);
-            continue;
-        }
+        let Some(mut rep) = data_row_report(sheet, row, report) else { continue };
         let t = row_texts(sheet, l, row, &mut rep);
         let get = |k: &str| t.get(k).map(|v| v.0.clone());
         let office = Office {
@@ -270,20 +293,7 @@ fn read_offices(sheet: &Sheet, l: &Layout, report: &mut ImportReport) -> Vec<(us
             site: get("site"),
             competences: get("competences"),
         };
-        if office.code.is_empty() {
-            rep.note(None, Severity::Error, "missing structure code");
-        } else {
-            rep.id = Some(office.code.clone());
-            if let Some(first) = seen.get(&office.code) {
-                rep.note(
-                    None,
-                    Severity::Error,
-                    format!("duplicate structure code {}: first at row {first}; this row is not imported", office.code),
-                );
-            } else {
-                seen.insert(office.code.clone(), row + 1);
-            }
-        }
+        check_key(&mut rep, &mut seen, &office.code, row, "structure code", "missing structure code");
         if office.name.is_empty() {
             rep.note(None, Severity::Error, "missing name (Denominazione)");
         }
@@ -303,13 +313,7 @@ fn read_people(sheet: &Sheet, l: &Layout, report: &mut ImportReport) -> Vec<Pers
     let mut out = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for row in data_rows(sheet, l) {
-        let mut rep = RowReport::new(&sheet.name, row + 1);
-        if sheet.is_blank_row(row) {
-            rep.outcome = Outcome::Skipped;
-            rep.note(None, Severity::Info, "blank row skipped");
-            report.rows.push(rep);
-            continue;
-        }
+        let Some(mut rep) = data_row_report(sheet, row, report) else { continue };
         let t = row_texts(sheet, l, row, &mut rep);
         let get = |k: &str| t.get(k).map(|v| v.0.clone());
         let mut person = Person {
@@ -326,20 +330,7 @@ fn read_people(sheet: &Sheet, l: &Layout, report: &mut ImportReport) -> Vec<Pers
         if person.given_name.is_empty() && person.family_name.is_empty() {
             person.family_name = get("full_name").unwrap_or_default();
         }
-        if person.staff_number.is_empty() {
-            rep.note(None, Severity::Error, "missing staff number (Matricola)");
-        } else {
-            rep.id = Some(person.staff_number.clone());
-            if let Some(first) = seen.get(&person.staff_number) {
-                rep.note(
-                    None,
-                    Severity::Error,
-                    format!("duplicate staff number {}: first at row {first}; this row is not imported", person.staff_number),
-                );
-            } else {
-                seen.insert(person.staff_number.clone(), row + 1);
-            }
-        }
+        check_key(&mut rep, &mut seen, &person.staff_number, row, "staff number", "missing staff number (Matricola)");
         if person.given_name.is_empty() && person.family_name.is_empty() {
             rep.note(None, Severity::Error, "missing name (Cognome, Nome)");
         }

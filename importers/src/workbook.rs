@@ -126,6 +126,16 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 impl Workbook {
+    /// Loads a workbook from its bytes, refusing more than `max_bytes`
+    /// before parsing (uploads arrive as bytes, files through
+    /// [`read_limited`]).
+    pub fn from_bytes_limited(path: &Path, bytes: Vec<u8>, max_bytes: u64) -> Result<Self> {
+        if bytes.len() as u64 > max_bytes {
+            return Err(Error::TooLarge { path: path.to_owned(), size: bytes.len() as u64, limit: max_bytes });
+        }
+        Self::from_bytes(path, bytes)
+    }
+
     /// Loads a workbook from its bytes; `path` only names it in messages.
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self> {
         let not = |reason: String| Error::NotAWorkbook { path: path.to_owned(), reason };

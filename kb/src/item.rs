@@ -13,6 +13,7 @@ use std::fmt;
 
 /// Level of an item: who can answer with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LevelDto))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// An L1 operator can answer alone.
@@ -68,6 +69,18 @@ impl State {
         }
     }
 
+    /// The name used in JSON and URLs: `draft`, `in_review`, `published`,
+    /// `archived`, `superseded` (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::InReview => "in_review",
+            State::Published => "published",
+            State::Archived => "archived",
+            State::Superseded => "superseded",
+        }
+    }
+
     /// Parses the individual of the ontology.
     pub fn from_iri(iri: &str) -> Option<Self> {
         [State::Draft, State::InReview, State::Published, State::Archived, State::Superseded].into_iter().find(|s| s.iri() == iri)
@@ -91,7 +104,8 @@ impl fmt::Display for State {
 /// References to concepts, offices and people are IRIs; multi-valued fields
 /// are kept sorted so that two contents compare equal when their graphs do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ItemFields))]
+#[serde(default, deny_unknown_fields)]
 pub struct ItemContent {
     /// Title (Italian). Required.
     pub title: String,

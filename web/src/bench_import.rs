@@ -42,24 +42,7 @@ fn generate(path: &Path, rows: usize) {
     let sheet = book.add_worksheet();
     sheet.set_name("Pillole").unwrap();
     sheet.write_string(0, 0, "Base di conoscenza - estrazione").unwrap();
-    let headers = [
-        "Cod. Pillola",
-        "Area tematica",
-        "Sotto-area",
-        "Titolo",
-        "Domanda frequente",
-        "Risposta (testo per l'operatore)",
-        "Parole chiave",
-        "Ufficio competente",
-        "Referente",
-        "Tel. interno",
-        "Normativa di riferimento",
-        "Link",
-        "Modulistica",
-        "Data ultimo aggiornamento",
-        "Valida fino al",
-        "Livello",
-    ];
+    let headers = importers::HANDOVER_KB_HEADERS;
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string(2, c as u16, *h).unwrap();
     }

@@ -87,25 +87,8 @@ async fn upload(b: &mut Browser, fields: &[(&str, &str)], file: Option<(&str, &[
     b.send(req).await
 }
 
-/// The KB workbook layout of the administration (see importers' tests).
-const HEADERS: [&str; 16] = [
-    "Cod. Pillola",
-    "Area tematica",
-    "Sotto-area",
-    "Titolo",
-    "Domanda frequente",
-    "Risposta (testo per l'operatore)",
-    "Parole chiave",
-    "Ufficio competente",
-    "Referente",
-    "Tel. interno",
-    "Normativa di riferimento",
-    "Link",
-    "Modulistica",
-    "Data ultimo aggiornamento",
-    "Valida fino al",
-    "Livello",
-];
+/// The KB workbook layout of the administration.
+const HEADERS: [&str; 16] = importers::HANDOVER_KB_HEADERS;
 
 fn row(code: &'static str, area: &'static str, sub: &'static str, title: &'static str, answer: &'static str) -> [&'static str; 16] {
     [code, area, sub, title, "Domanda?", answer, "parola, chiave", "", "", "", "L. 1/2000", "", "", "07/02/2025", "", "Base"]

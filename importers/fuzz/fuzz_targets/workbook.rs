@@ -6,16 +6,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
-use std::sync::OnceLock;
 
-fn kb() -> &'static (kb::Kb, tempfile::TempDir) {
-    static KB: OnceLock<(kb::Kb, tempfile::TempDir)> = OnceLock::new();
-    KB.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let kb = kb::Kb::open(dir.path(), kb::KbConfig::default()).expect("open");
-        (kb, dir)
-    })
-}
+#[path = "common.rs"]
+mod common;
+use common::kb;
+
 
 fuzz_target!(|data: &[u8]| {
     let (kb, _) = kb();

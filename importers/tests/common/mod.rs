@@ -151,27 +151,7 @@ pub fn workbook(dir: &Path, file: &str, sheets: &[(&str, Vec<Vec<Cell>>)]) -> Pa
 
 /// The headers of the administration's KB workbook.
 pub fn fixture_headers() -> Vec<Cell> {
-    [
-        "Cod. Pillola",
-        "Area tematica",
-        "Sotto-area",
-        "Titolo",
-        "Domanda frequente",
-        "Risposta (testo per l'operatore)",
-        "Parole chiave",
-        "Ufficio competente",
-        "Referente",
-        "Tel. interno",
-        "Normativa di riferimento",
-        "Link",
-        "Modulistica",
-        "Data ultimo aggiornamento",
-        "Valida fino al",
-        "Livello",
-    ]
-    .into_iter()
-    .map(S)
-    .collect()
+    importers::HANDOVER_KB_HEADERS.into_iter().map(S).collect()
 }
 
 /// A data row in the administration's layout.

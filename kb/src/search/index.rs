@@ -144,6 +144,8 @@ struct Derived {
     lexicon: Lexicon,
     /// click key → item id → times opened.
     clicks: HashMap<String, HashMap<String, u32>>,
+    /// Office code → name, for the office facet (no graph reads per search).
+    office_names: HashMap<String, String>,
 }
 
 struct Notice {
@@ -245,12 +247,16 @@ impl SearchIndex {
         }
     }
 
+    /// Re-reads what queries need besides the index: the taxonomy (lexicon)
+    /// and the office names of the facet.
     fn refresh_derived(&self, kb: &Kb) -> Result<()> {
         let taxonomy = TaxonomySnapshot::load(kb)?;
         let lexicon = Lexicon::build(&taxonomy, kb.areas_scheme().as_str());
+        let office_names = kb.offices()?.into_iter().map(|o| (o.code, o.name)).collect();
         let mut d = self.derived.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         d.taxonomy = taxonomy;
         d.lexicon = lexicon;
+        d.office_names = office_names;
         Ok(())
     }
 
@@ -342,7 +348,7 @@ impl SearchIndex {
     /// Applies a batch of changes (indexer thread).
     fn apply(&self, kb: &Kb, generation: u64, touched: Touched) -> Result<()> {
         let f = &self.fields;
-        if !touched.concepts.is_empty() {
+        if !touched.concepts.is_empty() || !touched.offices.is_empty() {
             self.refresh_derived(kb)?;
         }
         let mut items = touched.items.clone();
@@ -435,7 +441,7 @@ impl SearchIndex {
     }
 
     /// Runs a search.
-    pub(crate) fn search(&self, kb: &Kb, q: &SearchQuery) -> Result<SearchResults> {
+    pub(crate) fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let f = &self.fields;
         let analysed = query::analyse(&q.text, q.as_you_type);
         if analysed.raw.is_empty() {
@@ -534,7 +540,7 @@ impl SearchIndex {
         results.offices = counts("/office")
             .into_iter()
             .map(|(code, count)| {
-                let label = kb.office_by_iri(kb.office_iri(&code).as_str()).ok().flatten().map(|o| o.name).unwrap_or_else(|| code.clone());
+                let label = derived.office_names.get(&code).cloned().unwrap_or_else(|| code.clone());
                 FacetCount { value: code, label, count }
             })
             .collect();

@@ -179,7 +179,7 @@ impl Kb {
         if q.include_drafts {
             actor.require("search drafts", &[Role::Publisher, Role::Approver, Role::Admin])?;
         }
-        self.search_index()?.search(self, q)
+        self.search_index()?.search(q)
     }
 
     /// Suggestions for an autocomplete box: titles, concepts, offices, people.

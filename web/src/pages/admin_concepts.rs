@@ -168,79 +168,55 @@ async fn create(State(state): State<AppState>, user: User, Form(form): Form<Conc
     .await
 }
 
-async fn rename(State(state): State<AppState>, user: User, Form(form): Form<ConceptForm>) -> PageResult {
+/// A change to the concept named in the form (`iri`): the selection stays
+/// on it unless `f` names another concept to show.
+async fn change_selected(
+    state: &AppState,
+    user: &User,
+    form: ConceptForm,
+    ok: &str,
+    f: impl FnOnce(&kb::Kb, &kb::Actor, &str, &ConceptForm) -> Result<Option<String>, AppError> + Send + 'static,
+) -> PageResult {
     user.require(ADMINS)?;
     let actor = user.actor.clone();
     let iri = form.iri.trim().to_owned();
     let target = iri.clone();
-    change(
-        &state,
-        &user,
-        Some(iri),
-        move |kb| {
-            // A blank English label removes it.
-            kb.rename_concept(&actor, &target, &form.label, Some(form.label_en.trim())).map_err(kb_error)?;
-            Ok(None)
-        },
-        "renamed",
-    )
+    change(state, user, Some(iri), move |kb| f(kb, &actor, &target, &form), ok).await
+}
+
+async fn rename(State(state): State<AppState>, user: User, Form(form): Form<ConceptForm>) -> PageResult {
+    change_selected(&state, &user, form, "renamed", |kb, actor, iri, form| {
+        // A blank English label removes it.
+        kb.rename_concept(actor, iri, &form.label, Some(form.label_en.trim())).map_err(kb_error)?;
+        Ok(None)
+    })
     .await
 }
 
 async fn alt_labels(State(state): State<AppState>, user: User, Form(form): Form<ConceptForm>) -> PageResult {
-    user.require(ADMINS)?;
-    let actor = user.actor.clone();
-    let iri = form.iri.trim().to_owned();
-    let target = iri.clone();
-    change(
-        &state,
-        &user,
-        Some(iri),
-        move |kb| {
-            kb.set_concept_alt_labels(&actor, &target, &label_list(&form.alt_labels)).map_err(kb_error)?;
-            Ok(None)
-        },
-        "labels",
-    )
+    change_selected(&state, &user, form, "labels", |kb, actor, iri, form| {
+        kb.set_concept_alt_labels(actor, iri, &label_list(&form.alt_labels)).map_err(kb_error)?;
+        Ok(None)
+    })
     .await
 }
 
 async fn move_concept(State(state): State<AppState>, user: User, Form(form): Form<ConceptForm>) -> PageResult {
-    user.require(ADMINS)?;
-    let actor = user.actor.clone();
-    let iri = form.iri.trim().to_owned();
-    let target = iri.clone();
-    change(
-        &state,
-        &user,
-        Some(iri),
-        move |kb| {
-            kb.move_concept(&actor, &target, opt(&form.parent).as_deref()).map_err(kb_error)?;
-            Ok(None)
-        },
-        "moved",
-    )
+    change_selected(&state, &user, form, "moved", |kb, actor, iri, form| {
+        kb.move_concept(actor, iri, opt(&form.parent).as_deref()).map_err(kb_error)?;
+        Ok(None)
+    })
     .await
 }
 
 async fn merge(State(state): State<AppState>, user: User, Form(form): Form<ConceptForm>) -> PageResult {
-    user.require(ADMINS)?;
-    let actor = user.actor.clone();
-    let iri = form.iri.trim().to_owned();
-    let source = iri.clone();
-    change(
-        &state,
-        &user,
-        Some(iri),
-        move |kb| {
-            let Some(target) = opt(&form.target) else {
-                return Err(AppError::BadRequest("choose the concept to merge into".into()));
-            };
-            kb.merge_concepts(&actor, &source, &target).map_err(kb_error)?;
-            Ok(Some(target))
-        },
-        "merged",
-    )
+    change_selected(&state, &user, form, "merged", |kb, actor, source, form| {
+        let Some(target) = opt(&form.target) else {
+            return Err(AppError::BadRequest("choose the concept to merge into".into()));
+        };
+        kb.merge_concepts(actor, source, &target).map_err(kb_error)?;
+        Ok(Some(target))
+    })
     .await
 }
 
