@@ -22,6 +22,14 @@ pub enum Error {
     /// A SPARQL update failed while being evaluated.
     #[error("SPARQL update error: {0}")]
     SparqlUpdate(#[from] oxigraph::sparql::UpdateEvaluationError),
+    /// A bulk write tried to change stored data; it is run again as a
+    /// transaction by [`Kb::write_bulk`](crate::Kb::write_bulk) and never
+    /// reaches callers of that function.
+    #[error("a bulk write cannot {reason}; it needs a transaction")]
+    NeedsTransaction {
+        /// What the write tried to do.
+        reason: String,
+    },
     /// A query ran longer than the configured limit and was cancelled.
     #[error("query cancelled after {seconds} s (time limit)")]
     QueryTimeout {

@@ -27,6 +27,7 @@ use crate::error::Result;
 use crate::rdf::{Reader, nn};
 use crate::roles::Graph;
 use crate::store::Kb;
+use crate::write::{WriteTx, in_graphs};
 use ontologies::vocab::{owl, rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple};
 use oxigraph::store::Transaction;
@@ -228,26 +229,9 @@ fn in_inferred(kb: &Kb, t: Triple) -> Quad {
     t.in_graph(GraphName::NamedNode(kb.graph(Graph::Inferred).into_owned()))
 }
 
-/// Recomputes the closure of the family predicates and stores the
-/// difference. Returns the nodes whose family triples changed.
-fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<HashSet<NamedOrBlankNode>> {
-    let mut triples: HashSet<Triple> = HashSet::new();
-    for g in input_graphs(kb) {
-        for p in &r.feeds_family {
-            for q in tx.quads(None, Some(p.as_ref()), None, Some(g.into()))? {
-                let t = Triple::new(q.subject, q.predicate, q.object);
-                for e in r.entail(&t) {
-                    if r.is_family(&e.predicate) {
-                        triples.insert(e);
-                    }
-                }
-                if r.is_family(&t.predicate) {
-                    triples.insert(t);
-                }
-            }
-        }
-    }
-    // Transitive closure, then derived family triples, to a fixpoint.
+/// The transitive closure of the family triples, with the triples derived
+/// from them, to a fixpoint.
+fn family_closure(r: &Reasoner, mut triples: HashSet<Triple>) -> HashSet<Triple> {
     loop {
         let before = triples.len();
         for tp in &r.transitive {
@@ -282,6 +266,29 @@ fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<Has
             break;
         }
     }
+    triples
+}
+
+/// Recomputes the closure of the family predicates and stores the
+/// difference. Returns the nodes whose family triples changed.
+fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<HashSet<NamedOrBlankNode>> {
+    let mut triples: HashSet<Triple> = HashSet::new();
+    for g in input_graphs(kb) {
+        for p in &r.feeds_family {
+            for q in tx.quads(None, Some(p.as_ref()), None, Some(g.into()))? {
+                let t = Triple::new(q.subject, q.predicate, q.object);
+                for e in r.entail(&t) {
+                    if r.is_family(&e.predicate) {
+                        triples.insert(e);
+                    }
+                }
+                if r.is_family(&t.predicate) {
+                    triples.insert(t);
+                }
+            }
+        }
+    }
+    let triples = family_closure(r, triples);
     let inferred = kb.graph(Graph::Inferred);
     let mut stored: HashSet<Triple> = HashSet::new();
     for p in &r.family {
@@ -395,6 +402,71 @@ pub(crate) fn apply_changes(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>, cha
         nodes.extend(refresh_family(kb, r, tx)?);
     }
     refresh_nodes(kb, r, tx, &nodes)
+}
+
+/// The inferences of a bulk write (see [`Kb::write_bulk`]), which only
+/// adds: entailment is monotone, so the new inferred triples are the
+/// entailments of the new triples, plus (when the write feeds a transitive
+/// property) the growth of the family closure and its entailments. Nothing
+/// inferred is ever retracted by an addition; if the closure disagrees, the
+/// write is marked as needing a transaction.
+pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<()> {
+    let inputs = input_graphs(kb);
+    let Some(buffer) = w.bulk.as_ref() else {
+        return Ok(());
+    };
+    let mut derived: HashSet<Triple> = HashSet::new();
+    let mut family_touched = false;
+    for q in buffer.live().filter(|q| in_graphs(q, &inputs)) {
+        let t = Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone());
+        family_touched |= r.feeds_family.contains(&t.predicate);
+        derived.extend(r.entail(&t).into_iter().filter(|e| !r.is_family(&e.predicate)));
+    }
+    if family_touched {
+        let mut seeds: HashSet<Triple> = HashSet::new();
+        let mut seed = |t: Triple| {
+            for e in r.entail(&t) {
+                if r.is_family(&e.predicate) {
+                    seeds.insert(e);
+                }
+            }
+            if r.is_family(&t.predicate) {
+                seeds.insert(t);
+            }
+        };
+        for g in &inputs {
+            for p in &r.feeds_family {
+                for q in w.tx.quads(None, Some(p.as_ref()), None, Some((*g).into()))? {
+                    seed(Triple::new(q.subject, q.predicate, q.object));
+                }
+            }
+        }
+        for q in buffer.live().filter(|q| in_graphs(q, &inputs) && r.feeds_family.contains(&q.predicate)) {
+            seed(Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone()));
+        }
+        let closure = family_closure(r, seeds);
+        let inferred = kb.graph(Graph::Inferred);
+        let mut stored: HashSet<Triple> = HashSet::new();
+        for p in &r.family {
+            for q in w.tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
+                stored.insert(Triple::new(q.subject, q.predicate, q.object));
+            }
+        }
+        if let Some(t) = stored.difference(&closure).next() {
+            let q = in_inferred(kb, t.clone());
+            w.put_derived(q.as_ref(), false);
+            return Ok(());
+        }
+        for t in closure.difference(&stored) {
+            derived.extend(r.entail(t).into_iter().filter(|e| !r.is_family(&e.predicate)));
+            derived.insert(t.clone());
+        }
+    }
+    for t in derived {
+        let q = in_inferred(kb, t);
+        w.put_derived(q.as_ref(), true);
+    }
+    Ok(())
 }
 
 /// Recomputes the whole inferred graph from scratch.

@@ -596,7 +596,7 @@ impl Kb {
     #[tracing::instrument(skip_all, fields(user = %actor.username, items = items.len()), err(level = "debug"))]
     pub fn publish_bulk(&self, actor: &Actor, items: &[(Option<String>, ItemContent)], comment: Option<&str>) -> Result<Vec<String>> {
         actor.require("publish in bulk", &[Role::Admin])?;
-        self.write(|w| {
+        self.write_bulk(|w| {
             let act = self.batch_activity_in(w, actor, "import", comment);
             items.iter().map(|(id, content)| self.create_item_in(w, actor, id.as_deref(), content, State::Published, Some(&act))).collect()
         })

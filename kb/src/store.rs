@@ -93,6 +93,10 @@ pub(crate) struct Inner {
     pub(crate) reasoner: RwLock<Arc<Reasoner>>,
     pub(crate) next_item_number: AtomicU64,
     pub(crate) search: OnceLock<crate::search::SearchIndex>,
+    /// Offices, people and concepts of item pages (see [`crate::view`]).
+    pub(crate) views: Mutex<crate::view::ViewCache>,
+    /// Bumped whenever `views` is emptied.
+    pub(crate) views_epoch: AtomicU64,
     /// Held for the life of the process: the data directory lock.
     _lock: File,
 }
@@ -156,6 +160,8 @@ impl Kb {
                 reasoner: RwLock::new(Arc::new(Reasoner::default())),
                 next_item_number: AtomicU64::new(1),
                 search: OnceLock::new(),
+                views: Mutex::default(),
+                views_epoch: AtomicU64::new(0),
                 _lock: lock,
             }),
         };
@@ -217,17 +223,104 @@ impl Kb {
     /// returns `f`'s result. If `f` fails nothing is written.
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let _guard = self.writer();
-        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new() };
+        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: None };
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
         let touched = self.touched(&w.changed);
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
+        self.invalidate_views(Some(&w.changed));
         if let (Some(g), Some(index)) = (generation, self.inner.search.get()) {
             index.notify(g, touched);
         }
         Ok(value)
+    }
+
+    /// Like [`Kb::write`], for writes that add many new quads (imports,
+    /// bulk publication): the inserts are collected in memory with their
+    /// inferences and loaded with oxigraph's bulk loader, whose commit is
+    /// atomic, so the write is still all or nothing. Only a write that
+    /// adds is eligible: if `f` removes a stored quad, the bulk attempt is
+    /// dropped and `f` runs again as an ordinary transaction (so `f` must
+    /// be callable twice and start from scratch each time).
+    ///
+    /// Crash safety: the generation counter is committed first, then the
+    /// quads are ingested. A crash in between leaves the data unchanged and
+    /// the search index one generation behind, which start-up repairs by
+    /// rebuilding it.
+    pub fn write_bulk<T>(&self, mut f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        let guard = self.writer();
+        let started = std::time::Instant::now();
+        let mut w =
+            WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: Some(crate::write::Buffer::default()) };
+        let outcome = f(&mut w);
+        let needs_tx = w.bulk.as_ref().and_then(|b| b.needs_transaction.clone());
+        let value = match (outcome, needs_tx) {
+            (_, Some(reason)) | (Err(Error::NeedsTransaction { reason }), None) => {
+                tracing::debug!(%reason, "bulk write falls back to a transaction");
+                drop(w);
+                drop(guard);
+                return self.write(f);
+            }
+            (Err(e), None) => return Err(e),
+            (Ok(v), None) => v,
+        };
+        let built = started.elapsed();
+        let reasoner = self.reasoner();
+        crate::inference::apply_bulk(self, &reasoner, &mut w)?;
+        let inferred = started.elapsed();
+        if let Some(reason) = w.bulk.as_ref().and_then(|b| b.needs_transaction.clone()) {
+            tracing::debug!(%reason, "bulk write falls back to a transaction");
+            drop(w);
+            drop(guard);
+            return self.write(f);
+        }
+        let quads = w.bulk.take().map(crate::write::Buffer::into_quads).unwrap_or_default();
+        let count = quads.len();
+        let views_hit = {
+            let org = self.graph(Graph::Org);
+            let tax = self.graph(Graph::Taxonomy);
+            quads.iter().find(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax)).cloned()
+        };
+        let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
+        let touched = self.touched(&quads);
+        let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
+        w.tx.commit()?;
+        if !quads.is_empty() {
+            let mut loader = self.inner.store.bulk_loader();
+            loader.load_quads(quads)?;
+            tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
+            loader.commit()?;
+        }
+        self.invalidate_views(Some(&quads_touching_views));
+        tracing::debug!(
+            quads = count,
+            build_ms = built.as_millis(),
+            infer_ms = (inferred - built).as_millis(),
+            load_ms = (started.elapsed() - inferred).as_millis(),
+            "bulk write committed"
+        );
+        if let (Some(g), Some(index)) = (generation, self.inner.search.get()) {
+            index.notify(g, touched);
+        }
+        Ok(value)
+    }
+
+    /// Empties the cache of item pages when `changed` touches the
+    /// organisation chart or the classification (`None`: anything may have
+    /// changed).
+    pub(crate) fn invalidate_views(&self, changed: Option<&[Quad]>) {
+        let org = self.graph(Graph::Org);
+        let tax = self.graph(Graph::Taxonomy);
+        let hit = changed.is_none_or(|c| {
+            c.iter().any(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax))
+        });
+        if hit {
+            let mut views = self.inner.views.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.inner.views_epoch.fetch_add(1, Ordering::AcqRel);
+            views.clear();
+        }
     }
 
     /// The write generation: bumped by every write that changes what
@@ -297,6 +390,7 @@ impl Kb {
         let mut tx = self.inner.store.start_transaction()?;
         let value = f(&mut tx)?;
         tx.commit()?;
+        self.invalidate_views(None);
         Ok(value)
     }
 

@@ -8,6 +8,7 @@ use crate::org::{Office, Person};
 use crate::store::Kb;
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A published item with the resources it points to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,6 +25,23 @@ pub struct ItemView {
     pub expired_on: Option<NaiveDate>,
 }
 
+/// Offices, people and concepts as item pages show them, kept in memory:
+/// thousands of items point to the same few hundred of them, and an
+/// operator opens items during a call. Emptied by every write that touches
+/// the organisation chart or the classification (see [`Kb::write`]).
+#[derive(Debug, Default)]
+pub(crate) struct ViewCache {
+    offices: HashMap<String, Option<Office>>,
+    people: HashMap<String, Option<Person>>,
+    concepts: HashMap<String, Option<Concept>>,
+}
+
+impl ViewCache {
+    pub(crate) fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
 impl Kb {
     /// The published item `id` with its office, person and concept, as of `today`.
     pub fn item_view(&self, id: &str, today: NaiveDate) -> Result<Option<ItemView>> {
@@ -32,12 +50,34 @@ impl Kb {
         };
         let c = &item.content;
         Ok(Some(ItemView {
-            concept: c.concept.as_deref().map(|i| self.concept(i)).transpose()?.flatten(),
-            office: c.office.as_deref().map(|i| self.office_by_iri(i)).transpose()?.flatten(),
-            person: c.person.as_deref().map(|i| self.person_by_iri(i)).transpose()?.flatten(),
+            concept: c.concept.as_deref().map(|i| self.cached(i, |v| &mut v.concepts, |i| self.concept(i))).transpose()?.flatten(),
+            office: c.office.as_deref().map(|i| self.cached(i, |v| &mut v.offices, |i| self.office_by_iri(i))).transpose()?.flatten(),
+            person: c.person.as_deref().map(|i| self.cached(i, |v| &mut v.people, |i| self.person_by_iri(i))).transpose()?.flatten(),
             expired_on: c.valid_until.filter(|_| c.is_expired(today)),
             item,
         }))
+    }
+
+    fn cached<T: Clone>(
+        &self,
+        iri: &str,
+        map: impl Fn(&mut ViewCache) -> &mut HashMap<String, Option<T>>,
+        load: impl FnOnce(&str) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        let lock = &self.inner.views;
+        if let Some(v) = map(&mut lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).get(iri) {
+            return Ok(v.clone());
+        }
+        // Read outside the lock; a write that lands meanwhile clears the
+        // cache after its commit, so a value read before it is not kept:
+        // the epoch tells.
+        let epoch = self.inner.views_epoch.load(std::sync::atomic::Ordering::Acquire);
+        let value = load(iri)?;
+        let mut cache = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.inner.views_epoch.load(std::sync::atomic::Ordering::Acquire) == epoch {
+            map(&mut cache).insert(iri.to_owned(), value.clone());
+        }
+        Ok(value)
     }
 }
 

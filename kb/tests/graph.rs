@@ -185,18 +185,102 @@ fn inferred_graph_matches_a_full_recomputation_after_many_writes() {
     let (sub, _) = t.sub_concept();
     t.kb.move_concept(&t.admin, &sub, None).unwrap();
     t.kb.archive_item(&t.admin, "PIL-0002", None).unwrap();
-    let inferred = |t: &TestKb| {
-        let mut v: Vec<String> =
-            t.kb.store()
-                .quads_for_pattern(None, None, None, Some(t.kb.graph(Graph::Inferred).into()))
-                .map(|q| q.unwrap().to_string())
-                .collect();
-        v.sort();
-        v
-    };
     let incremental = inferred(&t);
     t.kb.recompute_inferences().unwrap();
     assert_eq!(incremental, inferred(&t));
+}
+
+fn inferred(t: &TestKb) -> Vec<String> {
+    let mut v: Vec<String> =
+        t.kb.store().quads_for_pattern(None, None, None, Some(t.kb.graph(Graph::Inferred).into())).map(|q| q.unwrap().to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn bulk_writes_infer_like_a_full_recomputation() {
+    let t = TestKb::new();
+    t.published("Voce esistente");
+    let (sub, top) = t.sub_concept();
+    // One bulk write creates a concept under a sub-area (it feeds
+    // skos:broaderTransitive) and publishes items classified under it.
+    let (concept, ids) = t
+        .kb
+        .write_bulk(|w| {
+            assert!(w.is_bulk());
+            let new = NewConcept {
+                scheme: t.kb.areas_scheme().as_str().into(),
+                parent: Some(sub.clone()),
+                label: "Esenzioni per reddito".into(),
+                ..Default::default()
+            };
+            let concept = t.kb.create_concept_in(w, &t.admin, &new)?;
+            let mut ids = Vec::new();
+            for i in 0..20 {
+                let mut c = t.content(&format!("Voce {i}"));
+                c.concept = Some(concept.clone());
+                ids.push(t.kb.create_item_in(w, &t.admin, None, &c, kb::State::Published, None)?);
+            }
+            Ok((concept, ids))
+        })
+        .unwrap();
+    assert_eq!(ids.len(), 20);
+    assert_eq!(t.kb.published_item(&ids[19]).unwrap().unwrap().content.title, "Voce 19");
+    let q = format!(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX dct: <http://purl.org/dc/terms/>
+         SELECT ?id WHERE {{ ?i dct:subject ?c ; dct:identifier ?id . ?c skos:broaderTransitive <{top}> }}"
+    );
+    assert_eq!(select(&t, &[Role::Analyst], &q).len(), 20, "items of {concept} are found under the top area");
+    let bulk = inferred(&t);
+    t.kb.recompute_inferences().unwrap();
+    assert_eq!(bulk, inferred(&t));
+}
+
+#[test]
+fn a_bulk_write_that_changes_stored_data_runs_as_a_transaction() {
+    let t = TestKb::new();
+    let id = t.published("Voce");
+    let before = t.kb.generation().unwrap();
+    let mut runs = Vec::new();
+    let n = t
+        .kb
+        .write_bulk(|w| {
+            runs.push(w.is_bulk());
+            let mut c = t.content("Nuova");
+            c.answer = "Risposta nuova".into();
+            t.kb.create_item_in(w, &t.admin, None, &c, kb::State::Published, None)?;
+            // An import over an existing item replaces its published content.
+            let act = t.kb.batch_activity_in(w, &t.admin, "import", None);
+            t.kb.republish_in(w, &t.admin, &id, &t.content("Voce aggiornata"), &act)
+        })
+        .unwrap();
+    assert_eq!(runs, [true, false], "the bulk attempt is dropped and the write runs again as a transaction");
+    assert_eq!(n, Some(2));
+    assert_eq!(t.kb.published_item(&id).unwrap().unwrap().content.title, "Voce aggiornata");
+    assert!(t.kb.generation().unwrap() > before);
+    let incremental = inferred(&t);
+    t.kb.recompute_inferences().unwrap();
+    assert_eq!(incremental, inferred(&t));
+}
+
+#[test]
+fn a_failed_bulk_write_leaves_the_graph_unchanged() {
+    let t = TestKb::new();
+    t.published("Voce");
+    let before = t.snapshot();
+    let err = t
+        .kb
+        .write_bulk(|w| {
+            for i in 0..10 {
+                t.kb.create_item_in(w, &t.admin, None, &t.content(&format!("Voce {i}")), kb::State::Published, None)?;
+            }
+            let mut bad = t.content("Senza risposta");
+            bad.answer.clear();
+            t.kb.create_item_in(w, &t.admin, None, &bad, kb::State::Published, None)
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::MissingField { field: "answer" }), "{err}");
+    assert_eq!(t.snapshot(), before);
 }
 
 #[test]
