@@ -169,7 +169,7 @@ fn read_rows(wb: &Workbook, opts: &KbImportOptions, progress: ProgressFn<'_>) ->
 /// Whether a kb error means the store failed (abort) rather than the row
 /// being refused.
 pub(crate) fn is_fatal(e: &kb::Error) -> bool {
-    matches!(e, kb::Error::Storage(_) | kb::Error::Io { .. } | kb::Error::DataDirLocked { .. })
+    matches!(e, kb::Error::Storage(_) | kb::Error::Io { .. } | kb::Error::DataDirLocked { .. } | kb::Error::NeedsTransaction { .. })
 }
 
 const DRY_RUN: &str = "dry run: rolled back";
@@ -184,14 +184,18 @@ fn write_rows(
     rows: Vec<ParsedRow>,
     progress: ProgressFn<'_>,
 ) -> Result<()> {
-    let mut areas = ConceptIndex::load(kb, kb.areas_scheme().as_str())?;
-    let mut audiences = ConceptIndex::load(kb, kb.audience_scheme().as_str())?;
+    let areas0 = ConceptIndex::load(kb, kb.areas_scheme().as_str())?;
+    let audiences0 = ConceptIndex::load(kb, kb.audience_scheme().as_str())?;
     let org = OrgIndex::load(kb)?;
     let titles = if rows.iter().any(|(_, r)| r.code.is_none()) { titles_index(kb)? } else { HashMap::new() };
     let total = rows.len();
-    transaction(kb, path, opts.dry_run, opts.strict, report, |w, report| {
+    // A bulk write when every row is new (a first load, the common case);
+    // rows over existing items make it run again as a transaction.
+    bulk_transaction(kb, path, opts.dry_run, opts.strict, report, |w, report| {
+        let mut areas = areas0.clone();
+        let mut audiences = audiences0.clone();
         let mut batch: Option<NamedNode> = None;
-        for (n, (idx, item)) in rows.into_iter().enumerate() {
+        for (n, (idx, item)) in rows.iter().cloned().enumerate() {
             let rep = &mut report.rows[idx];
             let mut ctx = RowWrite {
                 kb,
@@ -234,6 +238,37 @@ pub(crate) fn transaction(
 ) -> Result<()> {
     let mut rolled_back = false;
     let result = kb.write(|w| {
+        f(w, report)?;
+        if dry_run || (strict && report.count(Outcome::Rejected) > 0) {
+            rolled_back = true;
+            return Err(kb::Error::invalid("import", DRY_RUN));
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(_) if rolled_back && dry_run => Ok(()),
+        Err(_) if rolled_back => Err(Error::RowsRejected { path: path.to_owned(), rejected: report.count(Outcome::Rejected) }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Like [`transaction`], as a bulk write ([`Kb::write_bulk`]): `f` may run
+/// twice (when the bulk attempt has to become a transaction), each time on
+/// the report as it was before the write.
+pub(crate) fn bulk_transaction(
+    kb: &Kb,
+    path: &Path,
+    dry_run: bool,
+    strict: bool,
+    report: &mut ImportReport,
+    mut f: impl FnMut(&mut WriteTx<'_>, &mut ImportReport) -> kb::Result<()>,
+) -> Result<()> {
+    let mut rolled_back = false;
+    let before = report.clone();
+    let result = kb.write_bulk(|w| {
+        *report = before.clone();
+        rolled_back = false;
         f(w, report)?;
         if dry_run || (strict && report.count(Outcome::Rejected) > 0) {
             rolled_back = true;

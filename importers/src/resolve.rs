@@ -7,6 +7,7 @@ use kb::{Actor, Kb, NewConcept, WriteTx};
 use std::collections::HashMap;
 
 /// The concepts of one scheme, by parent and by label.
+#[derive(Clone)]
 pub(crate) struct ConceptIndex {
     scheme: String,
     /// (IRI, parent IRI, normalised pref and alt labels, display label).

@@ -288,7 +288,12 @@ impl Kb {
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
         if !quads.is_empty() {
-            let mut loader = self.inner.store.bulk_loader();
+            // Two halves sorted and written to SST files in parallel (the
+            // loader's batch size is memory / threads, in thousands of quads).
+            let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4);
+            let mut loader = self.inner.store.bulk_loader().with_num_threads(threads).with_max_memory_size_in_megabytes(
+                (count.div_ceil(threads) * threads).div_ceil(1000).max(threads),
+            );
             loader.load_quads(quads)?;
             tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
             loader.commit()?;
