@@ -90,24 +90,24 @@ const WORDS: &[&str] = &[
     "farmacia",
     "veterinario",
 ];
-const NAMES: &[&str] = &["Mario", "Lucia", "Giuseppe", "Anna", "Francesco", "Giulia", "Antonio", "Sara", "Paolo", "Elena"];
-const SURNAMES: &[&str] =
+pub(crate) const NAMES: &[&str] = &["Mario", "Lucia", "Giuseppe", "Anna", "Francesco", "Giulia", "Antonio", "Sara", "Paolo", "Elena"];
+pub(crate) const SURNAMES: &[&str] =
     &["Rossi", "Bianchi", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca"];
 
 const FTS5_PEER: &str = include_str!("fts5_peer.py");
 
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 impl Lcg {
-    fn next(&mut self) -> usize {
+    pub(crate) fn next(&mut self) -> usize {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) as usize
     }
-    fn word(&mut self) -> &'static str {
+    pub(crate) fn word(&mut self) -> &'static str {
         WORDS[self.next() % WORDS.len()]
     }
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
+pub(crate) fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 

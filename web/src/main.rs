@@ -11,6 +11,7 @@ use web::settings::Settings;
 
 mod bench;
 mod bench_import;
+mod bench_web;
 mod eval;
 mod transfer;
 
@@ -69,7 +70,7 @@ enum Command {
     },
     /// Rebuild the search index from the graph.
     Reindex,
-    /// Scale benchmarks: `kb`, `search` or `import` (sizes from env ITEMS, PEOPLE, ROWS).
+    /// Scale benchmarks: `kb`, `search`, `import` or `web` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION).
     Bench {
         /// Which benchmark.
         #[arg(value_enum)]
@@ -136,6 +137,8 @@ enum BenchKind {
     Search,
     /// Import of a generated KB workbook, exports to xlsx and TriG, Python peer.
     Import,
+    /// Web load: 50 operators with wrk against a server process, with and without an analyst's SPARQL loop.
+    Web,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -331,6 +334,7 @@ fn run(cli: &Cli) -> Result<()> {
                 BenchKind::Kb => bench::kb_scale(),
                 BenchKind::Search => bench::search_scale(),
                 BenchKind::Import => bench_import::import_scale(),
+                BenchKind::Web => bench_web::web_load(),
             };
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
         }

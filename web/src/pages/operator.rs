@@ -88,9 +88,14 @@ async fn search_page(state: AppState, user: User, p: SearchParams) -> PageResult
     let q = p.query(&user);
     let actor = user.actor.clone();
     let text = q.text.clone();
+    let partial = p.partial.is_some();
     let (results, areas, audiences) = state
         .blocking(move |kb| {
             let results = if text.trim().is_empty() { None } else { Some(kb.search(&actor, &q)?) };
+            // The results fragment fetched while typing has no filter form.
+            if partial {
+                return Ok((results, Vec::new(), Vec::new()));
+            }
             let areas = kb.concept_tree(kb.areas_scheme().as_str())?;
             let audiences = kb.concepts(Some(kb.audience_scheme().as_str()))?;
             Ok((results, areas, audiences))
