@@ -164,3 +164,63 @@ async fn publisher_approver_operator_in_the_browser_with_an_inert_xss_payload() 
     assert!(!html.contains("onerror"), "no event handler in the page");
     c.close().await.unwrap();
 }
+
+/// The workbook an administrator uploads: the administration's handover
+/// sample when `CENTRALINO_SHARED_FIXTURES` points at it (as in CI), else
+/// one generated here. Returns its path, a query and the title it must find.
+fn workbook_to_upload(dir: &std::path::Path) -> (std::path::PathBuf, &'static str, &'static str) {
+    if let Some(shared) = std::env::var_os("CENTRALINO_SHARED_FIXTURES") {
+        let path = std::path::Path::new(&shared).join("kb/pillole-sample.xlsx");
+        if path.exists() {
+            return (path, "carburante agricolo", "Assegnazione del carburante agricolo agevolato");
+        }
+    }
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Pillole").unwrap();
+    sheet.write_string(0, 0, "Estrazione della base di conoscenza").unwrap();
+    for (c, h) in importers::HANDOVER_KB_HEADERS.iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    let rows = [
+        ["PIL-8001", "Ambiente", "", "Contributo per sostituire le stufe a pellet", "Chi può chiederlo?", "La domanda si presenta online."],
+        ["PIL-8002", "Ambiente", "", "Bonifica dell'amianto nelle abitazioni", "", "Si presenta la domanda al Comune."],
+    ];
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r as u32 + 3, c as u16, *v).unwrap();
+        }
+    }
+    let path = dir.join("pillole.xlsx");
+    book.save(&path).unwrap();
+    (path, "stufe pellet", "Contributo per sostituire le stufe a pellet")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_imports_a_workbook_and_operators_find_its_answers() {
+    let Some((_driver, c)) = browser().await else { return };
+    let t = common::TestApp::new();
+    let base = serve(&t).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, query, title) = workbook_to_upload(dir.path());
+    sign_in(&c, &base, "admin").await;
+    c.goto(&format!("{base}/admin/import")).await.unwrap();
+    c.find(Locator::Css("input[type=file][name=file]")).await.unwrap().send_keys(path.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("form[enctype='multipart/form-data'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The report comes first, as a preview; nothing is written yet.
+    c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("table.report")).await.unwrap();
+    assert!(t.kb.search(&kb::Actor::new("o", [kb::Role::OperatorL1]), &kb::SearchQuery::new(query)).unwrap().hits.iter().all(|h| h.title != title));
+    c.find(Locator::Css("form[action='/admin/import/confirm'] button")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("p.ok")).await.unwrap();
+    sign_out(&c).await;
+    assert!(t.kb.wait_for_search(Duration::from_secs(10)).unwrap());
+    // An operator finds the imported answer.
+    sign_in(&c, &base, "operator-l1").await;
+    c.find(Locator::Css("#q")).await.unwrap().send_keys(query).await.unwrap();
+    let first = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#results article.hit h2 a")).await.unwrap();
+    assert_eq!(first.text().await.unwrap(), title);
+    first.click().await.unwrap();
+    c.wait().for_element(Locator::Css("section.answer")).await.unwrap();
+    assert!(!text(&c, "section.answer").await.trim().is_empty());
+    c.close().await.unwrap();
+}
