@@ -209,6 +209,46 @@ fn node_bits(node: &query::Node, segment: &SegmentReader, bits: &mut Bits) -> Re
     }
 }
 
+/// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
+/// boosted) to theirs in `scores`.
+fn accumulate(segment: &SegmentReader, term: &Term, weight: &tantivy::query::Bm25Weight, bits: &mut Bits, scores: &mut [Score]) -> Result<()> {
+    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+    let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs).map_err(io_err)? else { return Ok(()) };
+    let norms = fieldnorms(segment, term.field())?;
+    loop {
+        let docs = p.docs();
+        if docs.is_empty() {
+            break;
+        }
+        let freqs = p.freqs();
+        for (i, &d) in docs.iter().enumerate() {
+            bits.insert(d);
+            let tf = freqs.get(i).copied().unwrap_or(1);
+            if let Some(s) = scores.get_mut(d as usize) {
+                *s += weight.score(norms.fieldnorm_id(d), tf);
+            }
+        }
+        p.advance();
+    }
+    Ok(())
+}
+
+/// Like [`node_bits`], without the terms already swept (`covered`).
+fn rest_bits(
+    node: &query::Node,
+    segment: &SegmentReader,
+    covered: &std::collections::HashSet<(tantivy::schema::Field, &str)>,
+    bits: &mut Bits,
+) -> Result<()> {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) if covered.contains(&(*field, text.as_str())) => Ok(()),
+        Node::Boost(inner, _) => rest_bits(inner, segment, covered, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, bits)),
+        _ => node_bits(node, segment, bits),
+    }
+}
+
 /// Scores single documents by a [`query::Node`] tree, seeking each term's
 /// postings (tantivy's union scorers fill a window of 4,096 documents at
 /// every seek, as costly as scoring them all). Terms score as tantivy's
@@ -517,6 +557,13 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit().map_err(tantivy_err)?;
         commit.set_payload(&generation.to_string());
         commit.commit().map_err(tantivy_err)?;
+        // One segment: a search's fixed costs (per segment) stay small.
+        let segments = self.index.searchable_segment_ids().map_err(tantivy_err)?;
+        if segments.len() > 1
+            && let Err(e) = writer.merge(&segments).wait()
+        {
+            tracing::warn!(error = %e, "search index: merging the rebuilt segments failed");
+        }
         drop(writer);
         self.reload()?;
         self.mark_indexed(generation);
@@ -686,15 +733,48 @@ impl SearchIndex {
         let facets: Vec<Arc<SegmentFacets>> = segments.iter().map(|s| self.segment_facets(s)).collect::<Result<_>>()?;
 
         // 1. Every match, as a set of documents per segment (postings
-        //    merged into bitsets, no scores): the count, the facets, and the
-        //    documents the filters let through.
+        //    merged into bitsets): the count, the facets, and the documents
+        //    the filters let through. The same sweep over the postings of
+        //    the scoring terms sums their BM25 scores flat, term at a time,
+        //    into one score per document, for the first pass below.
+        let mut stats = Stats::new(&searcher)?;
+        let mut flat = scoring.flat.clone();
+        if analysed.last_is_prefix
+            && let Some(last) = analysed.raw.last()
+        {
+            for (field, boost) in query::prefix_fields(f) {
+                for t in prefix_terms(&searcher, field, last, PREFIX_TERMS)? {
+                    flat.push((field, t, boost));
+                }
+            }
+        }
+        let mut flat_terms = Vec::with_capacity(flat.len());
+        for (field, text, boost) in &flat {
+            let t = Term::from_field_text(*field, text);
+            let w = stats.weight(&t)?.boost_by(*boost);
+            flat_terms.push((t, w));
+        }
+        let covered: std::collections::HashSet<(tantivy::schema::Field, &str)> = flat.iter().map(|(f, t, _)| (*f, t.as_str())).collect();
+        let one = tantivy::fieldnorm::FieldNormReader::constant(1, 1).fieldnorm_id(0);
+        let scope_bias: Vec<Score> = ["published", "workspace", "org"]
+            .iter()
+            .map(|s| Ok(stats.weight(&term(f.scope, s))?.score(one, 1)))
+            .collect::<Result<Vec<Score>>>()?
+            .into_iter()
+            .chain([0.0])
+            .collect();
         let mut matched: Vec<Bits> = Vec::with_capacity(segments.len());
+        let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
         let mut total = 0usize;
         let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
         for (segment, sf) in segments.iter().zip(&facets) {
             let max_doc = segment.max_doc();
             let mut bits = Bits::new(max_doc);
-            node_bits(&scoring.tree, segment, &mut bits)?;
+            let mut scores = vec![0.0 as Score; max_doc as usize];
+            for (t, w) in &flat_terms {
+                accumulate(segment, t, w, &mut bits, &mut scores)?;
+            }
+            rest_bits(&scoring.tree, segment, &covered, &mut bits)?;
             for any_of in &required {
                 let mut allowed = Bits::new(max_doc);
                 for (field, text) in any_of {
@@ -723,29 +803,42 @@ impl SearchIndex {
                 *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
             }
             matched.push(bits);
+            flat_scores.push(scores);
         }
-        let mut stats = Stats::new(&searcher)?;
 
         // 2. The candidates: every match when there are few; otherwise the
-        //    best by a flat sum of the scoring terms, and the documents
-        //    opened for this query.
+        //    best by the flat sum (plus the scope filter's score), and the
+        //    documents opened for this query.
         let wanted = (window * 4).max(CANDIDATES);
         let candidates: Vec<Vec<u32>> = if total <= EXHAUSTIVE_LIMIT.max(wanted) {
             matched.iter().map(Bits::docs).collect()
         } else {
-            let mut flat = scoring.flat.clone();
-            if analysed.last_is_prefix
-                && let Some(last) = analysed.raw.last()
-            {
-                for (field, boost) in query::prefix_fields(f) {
-                    for t in prefix_terms(&searcher, field, last, PREFIX_TERMS)? {
-                        flat.push((field, t, boost));
+            let mut heap: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(wanted + 1);
+            let mut threshold = Score::MIN;
+            for (ord, (bits, scores)) in matched.iter().zip(&flat_scores).enumerate() {
+                let sf = &facets[ord];
+                for doc in bits.docs() {
+                    let bias = scope_bias.get(usize::from(sf.scope(doc))).copied().unwrap_or(0.0);
+                    let score = scores.get(doc as usize).copied().unwrap_or(0.0) + bias;
+                    if heap.len() < wanted || score > threshold {
+                        heap.push(Candidate(score, ord as u32, doc));
+                        if heap.len() > wanted {
+                            heap.pop();
+                        }
+                        if heap.len() == wanted
+                            && let Some(weakest) = heap.peek()
+                        {
+                            threshold = weakest.0;
+                        }
                     }
                 }
             }
-            let scope_weights: Vec<tantivy::query::Bm25Weight> =
-                ["published", "workspace", "org"].iter().map(|s| stats.weight(&term(f.scope, s))).collect::<Result<_>>()?;
-            let mut found = first_pass(&searcher, &mut stats, &flat, &matched, wanted, &facets, &scope_weights)?;
+            let mut found: Vec<Vec<u32>> = vec![Vec::new(); segments.len()];
+            for Candidate(_, ord, doc) in heap {
+                if let Some(v) = found.get_mut(ord as usize) {
+                    v.push(doc);
+                }
+            }
             for (key, _) in &clicks {
                 let t = Term::from_field_text(f.key, key);
                 for (ord, segment) in segments.iter().enumerate() {
@@ -761,6 +854,7 @@ impl SearchIndex {
             }
             found
         };
+        drop(flat_scores);
 
         // 3. The full ranking of the candidates, document by document.
         // (score, address, content words matched)
@@ -1054,7 +1148,7 @@ fn promote<T>(hits: &mut Vec<T>, kind_of: impl Fn(&T) -> HitKind, first: [HitKin
 const EXHAUSTIVE_LIMIT: usize = 1_000;
 
 /// Fewest candidates the first pass keeps (four times the window when larger).
-const CANDIDATES: usize = 300;
+const CANDIDATES: usize = 200;
 
 /// Most words a prefix stands for in the first pass (the most frequent;
 /// the full ranking and the count take them all).
@@ -1103,7 +1197,7 @@ impl Bits {
     }
 
     fn docs(&self) -> Vec<u32> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.0.iter().map(|w| w.count_ones() as usize).sum());
         for (i, &w) in self.0.iter().enumerate() {
             let mut w = w;
             while w != 0 {
@@ -1228,79 +1322,6 @@ impl Ord for Candidate {
     }
 }
 
-/// The first pass over a large result set: the `wanted` best matching
-/// documents (those in `matched`) by a flat sum of boosted terms (BM25),
-/// term at a time into one score per document: no nested disjunctions,
-/// phrases or automatons. Returns the documents per segment.
-fn first_pass(
-    searcher: &tantivy::Searcher,
-    stats: &mut Stats<'_>,
-    flat: &[(tantivy::schema::Field, String, f32)],
-    matched: &[Bits],
-    wanted: usize,
-    facets: &[Arc<SegmentFacets>],
-    scope_weights: &[tantivy::query::Bm25Weight],
-) -> Result<Vec<Vec<u32>>> {
-    // The scope filter's score, by scope (one word per document).
-    let one = tantivy::fieldnorm::FieldNormReader::constant(1, 1).fieldnorm_id(0);
-    let scope_bias: Vec<Score> = scope_weights.iter().map(|w| w.score(one, 1)).chain([0.0]).collect();
-    let mut terms = Vec::with_capacity(flat.len());
-    for (field, text, boost) in flat {
-        let t = Term::from_field_text(*field, text);
-        let w = stats.weight(&t)?.boost_by(*boost);
-        terms.push((t, w));
-    }
-    let mut heap: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(wanted + 1);
-    let mut threshold = Score::MIN;
-    let mut scores: Vec<Score> = Vec::new();
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let Some(bits) = matched.get(ord) else { continue };
-        scores.clear();
-        scores.resize(segment.max_doc() as usize, 0.0);
-        for (t, w) in &terms {
-            let inverted = segment.inverted_index(t.field()).map_err(tantivy_err)?;
-            let Some(mut p) = inverted.read_block_postings(t, IndexRecordOption::WithFreqs).map_err(io_err)? else { continue };
-            let norms = fieldnorms(segment, t.field())?;
-            loop {
-                let docs = p.docs();
-                if docs.is_empty() {
-                    break;
-                }
-                let freqs = p.freqs();
-                for (i, &d) in docs.iter().enumerate() {
-                    let tf = freqs.get(i).copied().unwrap_or(1);
-                    if let Some(s) = scores.get_mut(d as usize) {
-                        *s += w.score(norms.fieldnorm_id(d), tf);
-                    }
-                }
-                p.advance();
-            }
-        }
-        let sf = facets.get(ord);
-        for doc in bits.docs() {
-            let bias = sf.map(|sf| scope_bias.get(usize::from(sf.scope(doc))).copied().unwrap_or(0.0)).unwrap_or(0.0);
-            let score = scores.get(doc as usize).copied().unwrap_or(0.0) + bias;
-            if heap.len() < wanted || score > threshold {
-                heap.push(Candidate(score, ord as u32, doc));
-                if heap.len() > wanted {
-                    heap.pop();
-                }
-                if heap.len() == wanted
-                    && let Some(weakest) = heap.peek()
-                {
-                    threshold = weakest.0;
-                }
-            }
-        }
-    }
-    let mut out: Vec<Vec<u32>> = vec![Vec::new(); matched.len()];
-    for Candidate(_, ord, doc) in heap {
-        if let Some(v) = out.get_mut(ord as usize) {
-            v.push(doc);
-        }
-    }
-    Ok(out)
-}
 
 fn last_iri_segment(iri: &str) -> String {
     iri.rsplit('/').next().unwrap_or_default().to_owned()
