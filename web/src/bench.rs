@@ -237,13 +237,24 @@ pub fn kb_scale() -> Result<(), Box<dyn std::error::Error>> {
 pub fn search_scale() -> Result<(), Box<dyn std::error::Error>> {
     let items = env_usize("ITEMS", 100_000);
     let people = env_usize("PEOPLE", 5_000);
-    let dir = tempfile::tempdir()?;
-    let kb = Kb::open(dir.path(), KbConfig::default())?;
+    // SEARCH_BENCH_DIR keeps the generated knowledge base between runs
+    // (generating 100,000 items takes minutes): a second run with the same
+    // ITEMS and PEOPLE reuses it and only re-derives the texts and queries.
+    let temp = tempfile::tempdir()?;
+    let kept = std::env::var_os("SEARCH_BENCH_DIR").map(std::path::PathBuf::from);
+    let path = kept.clone().unwrap_or_else(|| temp.path().to_owned());
+    let marker = path.join(format!("bench-search-{items}-{people}.done"));
+    let reuse = kept.is_some() && marker.exists();
+    let kb = Kb::open(&path, KbConfig::default())?;
     let admin = Actor::new("admin", [Role::Admin]);
     let operator = Actor::new("olga", [Role::OperatorL1]);
     let mut rng = Lcg(7);
     let offices = 200;
     for o in 0..offices {
+        if reuse {
+            (rng.word(), rng.word(), rng.word(), rng.word());
+            continue;
+        }
         let w = rng.word();
         kb.upsert_office(
             &admin,
@@ -257,6 +268,10 @@ pub fn search_scale() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
     for p in 0..people {
+        if reuse {
+            (rng.next(), rng.next(), rng.word(), rng.word());
+            continue;
+        }
         kb.upsert_person(
             &admin,
             &Person {
@@ -296,10 +311,15 @@ pub fn search_scale() -> Result<(), Box<dyn std::error::Error>> {
                 },
             ));
         }
-        kb.publish_bulk(&admin, &batch, None)?;
+        if !reuse {
+            kb.publish_bulk(&admin, &batch, None)?;
+        }
         done += n;
     }
     kb.wait_for_search(Duration::from_secs(600))?;
+    if kept.is_some() && !reuse {
+        std::fs::write(&marker, b"")?;
+    }
     let t = Instant::now();
     let docs = kb.reindex()?;
     println!("index build: {docs} documents ({items} items, {people} people, {offices} offices) in {:.1} s", t.elapsed().as_secs_f64());
@@ -345,8 +365,10 @@ pub fn search_scale() -> Result<(), Box<dyn std::error::Error>> {
     let publisher = Actor::new("paola", [Role::Publisher]);
     let approver = Actor::new("andrea", [Role::Approver]);
     let mut fresh = Vec::new();
+    // Unique per run, so that a kept knowledge base holds no earlier match.
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     for i in 0..30 {
-        let marker = format!("zqx{i}marker");
+        let marker = format!("zqx{i}marker{run}");
         let c = ItemContent {
             title: format!("Novità {marker}"),
             answer: "Testo.".into(),

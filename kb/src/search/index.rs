@@ -16,11 +16,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Condvar, Mutex, RwLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tantivy::DocSet;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -72,42 +72,267 @@ const RERANK_WINDOW: usize = 50;
 /// words (only expansions); it keeps all of it when it matches every word.
 const COORD_FLOOR: f32 = 0.4;
 
-/// Coordination: results matching more of the typed words (in any field,
-/// typo corrections included) rank higher, so that a result matching one
-/// word many times does not outrank one that matches them all.
-fn coordinate(searcher: &tantivy::Searcher, words: &[Box<dyn Query>], hits: &mut [(Score, DocAddress)]) -> Result<()> {
-    if words.len() < 2 || hits.is_empty() {
-        return Ok(());
+/// BM25 statistics of the whole index, each looked up once per search.
+struct Stats<'a> {
+    searcher: &'a tantivy::Searcher,
+    docs: u64,
+    tokens: HashMap<tantivy::schema::Field, u64>,
+    weights: HashMap<Term, tantivy::query::Bm25Weight>,
+}
+
+impl<'a> Stats<'a> {
+    fn new(searcher: &'a tantivy::Searcher) -> Result<Self> {
+        let docs = tantivy::query::Bm25StatisticsProvider::total_num_docs(searcher).map_err(tantivy_err)?;
+        Ok(Stats { searcher, docs, tokens: HashMap::new(), weights: HashMap::new() })
     }
-    let mut order: Vec<usize> = (0..hits.len()).collect();
-    order.sort_by_key(|&i| (hits[i].1.segment_ord, hits[i].1.doc_id));
-    let mut matched = vec![0u32; hits.len()];
-    for word in words {
-        let weight = word.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher)).map_err(tantivy_err)?;
-        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-        for &i in &order {
-            let addr = hits[i].1;
-            let scorer = match &mut current {
-                Some((seg, s)) if *seg == addr.segment_ord => s,
-                _ => {
-                    let s = weight.scorer(searcher.segment_reader(addr.segment_ord), 1.0).map_err(tantivy_err)?;
-                    &mut current.insert((addr.segment_ord, s)).1
-                }
-            };
-            if scorer.doc() < addr.doc_id {
-                scorer.seek(addr.doc_id);
+
+    /// The BM25 weight of a term (unboosted), as tantivy's term query
+    /// computes it.
+    fn weight(&mut self, term: &Term) -> Result<tantivy::query::Bm25Weight> {
+        if let Some(w) = self.weights.get(term) {
+            return Ok(w.clone());
+        }
+        let field = term.field();
+        let tokens = match self.tokens.get(&field) {
+            Some(n) => *n,
+            None => {
+                let n = tantivy::query::Bm25StatisticsProvider::total_num_tokens(self.searcher, field).map_err(tantivy_err)?;
+                self.tokens.insert(field, n);
+                n
             }
-            if scorer.doc() == addr.doc_id {
-                matched[i] += 1;
+        };
+        let doc_freq = tantivy::query::Bm25StatisticsProvider::doc_freq(self.searcher, term).map_err(tantivy_err)?;
+        let average = tokens as Score / self.docs as Score;
+        let w = tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, self.docs, average);
+        self.weights.insert(term.clone(), w.clone());
+        Ok(w)
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::invalid("search index", e.to_string())
+}
+
+fn fieldnorms(segment: &SegmentReader, field: tantivy::schema::Field) -> Result<tantivy::fieldnorm::FieldNormReader> {
+    Ok(segment
+        .fieldnorms_readers()
+        .get_field(field)
+        .map_err(tantivy_err)?
+        .unwrap_or_else(|| tantivy::fieldnorm::FieldNormReader::constant(segment.max_doc(), 1)))
+}
+
+/// Adds the documents of `term` to `bits`.
+fn or_term(segment: &SegmentReader, term: &Term, bits: &mut Bits) -> Result<()> {
+    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+    if let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::Basic).map_err(io_err)? {
+        loop {
+            let docs = p.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                bits.insert(d);
+            }
+            p.advance();
+        }
+    }
+    Ok(())
+}
+
+/// Adds the documents of every word of `field` starting with `prefix`.
+fn or_prefix(segment: &SegmentReader, field: tantivy::schema::Field, prefix: &str, bits: &mut Bits) -> Result<()> {
+    let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+    let mut stream = prefix_range(inverted.terms(), prefix)?;
+    while stream.advance() {
+        if !stream.key().starts_with(prefix.as_bytes()) {
+            break;
+        }
+        let mut p = inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(io_err)?;
+        loop {
+            let docs = p.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                bits.insert(d);
+            }
+            p.advance();
+        }
+    }
+    Ok(())
+}
+
+/// The words of a term dictionary from `prefix` on (the caller stops at
+/// the first that does not start with it).
+fn prefix_range<'a>(terms: &'a tantivy::termdict::TermDictionary, prefix: &str) -> Result<tantivy::termdict::TermStreamer<'a>> {
+    let mut upper = prefix.as_bytes().to_vec();
+    let bounded = upper.last().is_some_and(|b| *b < u8::MAX);
+    if let Some(b) = upper.last_mut()
+        && bounded
+    {
+        *b += 1;
+    }
+    let mut range = terms.range().ge(prefix.as_bytes());
+    if bounded {
+        range = range.lt(&upper);
+    }
+    range.into_stream().map_err(io_err)
+}
+
+/// The documents of a segment that a [`query::Node`] tree matches: the
+/// union of its leaves' postings, intersections for `All`.
+fn node_bits(node: &query::Node, segment: &SegmentReader, bits: &mut Bits) -> Result<()> {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) => or_term(segment, &Term::from_field_text(*field, text), bits),
+        Node::Prefix(field, text, _) => or_prefix(segment, *field, text, bits),
+        Node::Boost(inner, _) => node_bits(inner, segment, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| node_bits(n, segment, bits)),
+        Node::All(nodes) => {
+            let mut all: Option<Bits> = None;
+            for n in nodes {
+                let mut b = Bits::new(segment.max_doc());
+                node_bits(n, segment, &mut b)?;
+                all = Some(match all {
+                    None => b,
+                    Some(mut a) => {
+                        a.and(&b);
+                        a
+                    }
+                });
+            }
+            if let Some(a) = all {
+                bits.or(&a);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
+/// boosted) to theirs in `scores`.
+fn accumulate(segment: &SegmentReader, term: &Term, weight: &tantivy::query::Bm25Weight, bits: &mut Bits, scores: &mut [Score]) -> Result<()> {
+    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+    let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs).map_err(io_err)? else { return Ok(()) };
+    let norms = fieldnorms(segment, term.field())?;
+    loop {
+        let docs = p.docs();
+        if docs.is_empty() {
+            break;
+        }
+        let freqs = p.freqs();
+        for (i, &d) in docs.iter().enumerate() {
+            bits.insert(d);
+            let tf = freqs.get(i).copied().unwrap_or(1);
+            if let Some(s) = scores.get_mut(d as usize) {
+                *s += weight.score(norms.fieldnorm_id(d), tf);
+            }
+        }
+        p.advance();
+    }
+    Ok(())
+}
+
+/// Like [`node_bits`], without the terms already swept (`covered`).
+fn rest_bits(
+    node: &query::Node,
+    segment: &SegmentReader,
+    covered: &std::collections::HashSet<(tantivy::schema::Field, &str)>,
+    bits: &mut Bits,
+) -> Result<()> {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) if covered.contains(&(*field, text.as_str())) => Ok(()),
+        Node::Boost(inner, _) => rest_bits(inner, segment, covered, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, bits)),
+        _ => node_bits(node, segment, bits),
+    }
+}
+
+/// Scores single documents by a [`query::Node`] tree, seeking each term's
+/// postings (tantivy's union scorers fill a window of 4,096 documents at
+/// every seek, as costly as scoring them all). Terms score as tantivy's
+/// term scorers do (BM25 with the boosts of their ancestors multiplied in
+/// the same order), prefixes score their boost, and nodes combine scores
+/// as tantivy's do: a document scores as in a search of the whole query.
+enum Eval {
+    Term(tantivy::postings::SegmentPostings, tantivy::fieldnorm::FieldNormReader, tantivy::query::Bm25Weight),
+    Const(Bits, Score),
+    Never,
+    DisMax(Vec<Eval>, f32),
+    Any(Vec<Eval>),
+    All(Vec<Eval>),
+}
+
+impl Eval {
+    /// `boost` is the product of the ancestors' boosts, as tantivy passes it down.
+    fn new(node: &query::Node, segment: &SegmentReader, stats: &mut Stats<'_>, boost: f32) -> Result<Self> {
+        use query::Node;
+        let all = |nodes: &[Node], stats: &mut Stats<'_>| nodes.iter().map(|n| Eval::new(n, segment, stats, boost)).collect::<Result<Vec<_>>>();
+        Ok(match node {
+            Node::Term(field, text, b) => {
+                let term = Term::from_field_text(*field, text);
+                let inverted = segment.inverted_index(*field).map_err(tantivy_err)?;
+                match inverted.read_postings(&term, IndexRecordOption::WithFreqs).map_err(io_err)? {
+                    Some(postings) => Eval::Term(postings, fieldnorms(segment, *field)?, stats.weight(&term)?.boost_by(boost * *b)),
+                    None => Eval::Never,
+                }
+            }
+            Node::Prefix(field, text, b) => {
+                let mut bits = Bits::new(segment.max_doc());
+                or_prefix(segment, *field, text, &mut bits)?;
+                Eval::Const(bits, boost * *b)
+            }
+            Node::Boost(inner, b) => Eval::new(inner, segment, stats, boost * *b)?,
+            Node::DisMax(nodes, tie) => Eval::DisMax(all(nodes, stats)?, *tie),
+            Node::Any(nodes) => Eval::Any(all(nodes, stats)?),
+            Node::All(nodes) => Eval::All(all(nodes, stats)?),
+        })
+    }
+
+    /// The score of `doc`, if it matches. Documents must come in
+    /// increasing order.
+    fn score(&mut self, doc: u32) -> Option<Score> {
+        use tantivy::postings::Postings;
+        match self {
+            Eval::Term(p, norms, w) => {
+                if p.doc() < doc {
+                    p.seek(doc);
+                }
+                (p.doc() == doc).then(|| w.score(norms.fieldnorm_id(doc), p.term_freq()))
+            }
+            Eval::Const(bits, score) => bits.contains(doc).then_some(*score),
+            Eval::Never => None,
+            Eval::DisMax(nodes, tie) => {
+                let (mut max, mut sum, mut any) = (0.0 as Score, 0.0 as Score, false);
+                for n in nodes {
+                    if let Some(x) = n.score(doc) {
+                        max = Score::max(x, max);
+                        sum += x;
+                        any = true;
+                    }
+                }
+                any.then(|| max + (sum - max) * *tie)
+            }
+            Eval::Any(nodes) => {
+                let (mut sum, mut any) = (0.0 as Score, false);
+                for n in nodes {
+                    if let Some(x) = n.score(doc) {
+                        sum += x;
+                        any = true;
+                    }
+                }
+                any.then_some(sum)
+            }
+            Eval::All(nodes) => {
+                let mut sum = 0.0 as Score;
+                for n in nodes {
+                    sum += n.score(doc)?;
+                }
+                Some(sum)
             }
         }
     }
-    let n = words.len() as f32;
-    for (hit, m) in hits.iter_mut().zip(matched) {
-        hit.0 *= COORD_FLOOR + (1.0 - COORD_FLOOR) * (m as f32 / n);
-    }
-    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(())
 }
 
 /// What a write changed, for the indexer.
@@ -167,6 +392,8 @@ pub struct SearchIndex {
     sender: Mutex<Option<Sender<Notice>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
     last_rebuild_docs: AtomicU64,
+    /// Facets and kinds per segment, for counting every match quickly.
+    facet_cache: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -211,6 +438,7 @@ impl SearchIndex {
             sender: Mutex::new(None),
             worker: Mutex::new(None),
             last_rebuild_docs: AtomicU64::new(0),
+            facet_cache: Mutex::new(HashMap::new()),
         };
         s.refresh_derived(kb)?;
         s.load_clicks(kb)?;
@@ -329,8 +557,15 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit().map_err(tantivy_err)?;
         commit.set_payload(&generation.to_string());
         commit.commit().map_err(tantivy_err)?;
+        // One segment: a search's fixed costs (per segment) stay small.
+        let segments = self.index.searchable_segment_ids().map_err(tantivy_err)?;
+        if segments.len() > 1
+            && let Err(e) = writer.merge(&segments).wait()
+        {
+            tracing::warn!(error = %e, "search index: merging the rebuilt segments failed");
+        }
         drop(writer);
-        self.reader.reload().map_err(tantivy_err)?;
+        self.reload()?;
         self.mark_indexed(generation);
         self.last_rebuild_docs.store(n as u64, Ordering::Relaxed);
         tracing::info!(documents = n, seconds = started.elapsed().as_secs_f64(), "search index rebuilt");
@@ -435,7 +670,7 @@ impl SearchIndex {
         commit.set_payload(&generation.to_string());
         commit.commit().map_err(tantivy_err)?;
         drop(writer);
-        self.reader.reload().map_err(tantivy_err)?;
+        self.reload()?;
         self.mark_indexed(generation);
         Ok(())
     }
@@ -458,65 +693,234 @@ impl SearchIndex {
         let Some(scoring) = query::scoring_query(f, &analysed, &derived.lexicon, &clicks, &typos) else {
             return Ok(SearchResults::default());
         };
-        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring.query)];
-        let term = |field, text: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
-        };
-        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
-        };
-        let mut scopes = vec![term(f.scope, "published"), term(f.scope, "org")];
-        if q.include_drafts {
-            scopes.push(term(f.scope, "workspace"));
-        }
-        must.push((Occur::Must, any_of(scopes)));
+        // Filters: each list is a choice of terms, and every list must match.
+        let term = |field, text: &str| Term::from_field_text(field, text);
+        let pair = |field, text: &str| (field, text.to_owned());
+        let mut required: Vec<Vec<(tantivy::schema::Field, String)>> = Vec::new();
         if !q.kinds.is_empty() {
-            must.push((Occur::Must, any_of(q.kinds.iter().map(|k| term(f.kind, k.as_str())).collect())));
+            required.push(q.kinds.iter().map(|k| pair(f.kind, k.as_str())).collect());
         }
         if let Some(a) = &q.area {
-            must.push((Occur::Must, term(f.concept_ids, a)));
+            required.push(vec![pair(f.concept_ids, a)]);
         }
         if let Some(o) = &q.office {
-            must.push((Occur::Must, term(f.office_id, o)));
+            required.push(vec![pair(f.office_id, o)]);
         }
         if let Some(l) = q.level {
-            must.push((Occur::Must, term(f.level, if l == crate::item::Level::Base { "base" } else { "advanced" })));
+            required.push(vec![pair(f.level, if l == crate::item::Level::Base { "base" } else { "advanced" })]);
         }
         if let Some(a) = &q.audience {
-            must.push((Occur::Must, any_of(vec![term(f.audience, a), term(f.audience, "any")])));
+            required.push(vec![pair(f.audience, a), pair(f.audience, "any")]);
         }
-        let full = BooleanQuery::new(must);
+        // Every document is in one scope (published, workspace or org):
+        // operators see all but working revisions.
+        let excluded = (!q.include_drafts).then(|| term(f.scope, "workspace"));
+        // The filters also score, as clauses the documents must match: each
+        // adds the BM25 score of the filter term a document has (the scope
+        // adds more to the rarer kind: items or the organisation chart).
+        let scopes: &[&str] = if q.include_drafts { &["published", "org", "workspace"] } else { &["published", "org"] };
+        let mut filter_nodes: Vec<query::Node> = vec![query::Node::Any(scopes.iter().map(|s| query::Node::Term(f.scope, (*s).to_owned(), 1.0)).collect())];
+        for any_of in &required {
+            filter_nodes.push(query::Node::Any(any_of.iter().map(|(field, text)| query::Node::Term(*field, text.clone(), 1.0)).collect()));
+        }
         let today = q.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
         let today_days = days(today);
         let intent = query::intent(&analysed.raw);
         let limit = q.limit.clamp(1, 200);
         // A wider window is ranked, then reordered by coordination and intent.
         let window = (q.offset + limit).max(RERANK_WINDOW);
-        let top = TopDocs::with_limit(window).tweak_score(move |segment: &SegmentReader| {
+        let segments = searcher.segment_readers();
+        let facets: Vec<Arc<SegmentFacets>> = segments.iter().map(|s| self.segment_facets(s)).collect::<Result<_>>()?;
+
+        // 1. Every match, as a set of documents per segment (postings
+        //    merged into bitsets): the count, the facets, and the documents
+        //    the filters let through. The same sweep over the postings of
+        //    the scoring terms sums their BM25 scores flat, term at a time,
+        //    into one score per document, for the first pass below.
+        let mut stats = Stats::new(&searcher)?;
+        let mut flat = scoring.flat.clone();
+        if analysed.last_is_prefix
+            && let Some(last) = analysed.raw.last()
+        {
+            for (field, boost) in query::prefix_fields(f) {
+                for t in prefix_terms(&searcher, field, last, PREFIX_TERMS)? {
+                    flat.push((field, t, boost));
+                }
+            }
+        }
+        let mut flat_terms = Vec::with_capacity(flat.len());
+        for (field, text, boost) in &flat {
+            let t = Term::from_field_text(*field, text);
+            let w = stats.weight(&t)?.boost_by(*boost);
+            flat_terms.push((t, w));
+        }
+        let covered: std::collections::HashSet<(tantivy::schema::Field, &str)> = flat.iter().map(|(f, t, _)| (*f, t.as_str())).collect();
+        let one = tantivy::fieldnorm::FieldNormReader::constant(1, 1).fieldnorm_id(0);
+        let scope_bias: Vec<Score> = ["published", "workspace", "org"]
+            .iter()
+            .map(|s| Ok(stats.weight(&term(f.scope, s))?.score(one, 1)))
+            .collect::<Result<Vec<Score>>>()?
+            .into_iter()
+            .chain([0.0])
+            .collect();
+        let mut matched: Vec<Bits> = Vec::with_capacity(segments.len());
+        let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
+        let mut total = 0usize;
+        let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
+        for (segment, sf) in segments.iter().zip(&facets) {
+            let max_doc = segment.max_doc();
+            let mut bits = Bits::new(max_doc);
+            let mut scores = vec![0.0 as Score; max_doc as usize];
+            for (t, w) in &flat_terms {
+                accumulate(segment, t, w, &mut bits, &mut scores)?;
+            }
+            rest_bits(&scoring.tree, segment, &covered, &mut bits)?;
+            for any_of in &required {
+                let mut allowed = Bits::new(max_doc);
+                for (field, text) in any_of {
+                    or_term(segment, &term(*field, text), &mut allowed)?;
+                }
+                bits.and(&allowed);
+            }
+            if let Some(t) = &excluded {
+                let mut out = Bits::new(max_doc);
+                or_term(segment, t, &mut out)?;
+                bits.and_not(&out);
+            }
+            let mut counts = vec![0u32; sf.names.len()];
+            for doc in bits.docs() {
+                if segment.is_deleted(doc) {
+                    bits.remove(doc);
+                    continue;
+                }
+                total += 1;
+                for &o in sf.of(doc) {
+                    counts[o as usize] += 1;
+                }
+            }
+            for (o, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                let (root, value) = &sf.names[o];
+                *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
+            }
+            matched.push(bits);
+            flat_scores.push(scores);
+        }
+
+        // 2. The candidates: every match when there are few; otherwise the
+        //    best by the flat sum (plus the scope filter's score), and the
+        //    documents opened for this query.
+        let wanted = (window * 4).max(CANDIDATES);
+        let candidates: Vec<Vec<u32>> = if total <= EXHAUSTIVE_LIMIT.max(wanted) {
+            matched.iter().map(Bits::docs).collect()
+        } else {
+            let mut heap: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(wanted + 1);
+            let mut threshold = Score::MIN;
+            for (ord, (bits, scores)) in matched.iter().zip(&flat_scores).enumerate() {
+                let sf = &facets[ord];
+                for doc in bits.docs() {
+                    let bias = scope_bias.get(usize::from(sf.scope(doc))).copied().unwrap_or(0.0);
+                    let score = scores.get(doc as usize).copied().unwrap_or(0.0) + bias;
+                    if heap.len() < wanted || score > threshold {
+                        heap.push(Candidate(score, ord as u32, doc));
+                        if heap.len() > wanted {
+                            heap.pop();
+                        }
+                        if heap.len() == wanted
+                            && let Some(weakest) = heap.peek()
+                        {
+                            threshold = weakest.0;
+                        }
+                    }
+                }
+            }
+            let mut found: Vec<Vec<u32>> = vec![Vec::new(); segments.len()];
+            for Candidate(_, ord, doc) in heap {
+                if let Some(v) = found.get_mut(ord as usize) {
+                    v.push(doc);
+                }
+            }
+            for (key, _) in &clicks {
+                let t = Term::from_field_text(f.key, key);
+                for (ord, segment) in segments.iter().enumerate() {
+                    let mut opened = Bits::new(segment.max_doc());
+                    or_term(segment, &t, &mut opened)?;
+                    opened.and(&matched[ord]);
+                    found[ord].extend(opened.docs());
+                }
+            }
+            for docs in &mut found {
+                docs.sort_unstable();
+                docs.dedup();
+            }
+            found
+        };
+        drop(flat_scores);
+
+        // 3. The full ranking of the candidates, document by document.
+        // (score, address, content words matched)
+        let mut top_docs: Vec<(Score, DocAddress, usize)> = Vec::new();
+        for (ord, docs) in candidates.iter().enumerate() {
+            if docs.is_empty() {
+                continue;
+            }
+            let segment = &segments[ord];
             let valid = segment.fast_fields().i64("valid_until").ok().map(|c| c.first_or_default_col(i64::MAX));
-            move |doc, score: Score| {
+            let Eval::Any(mut clauses) = Eval::new(&scoring.tree, segment, &mut stats, 1.0)? else { continue };
+            let mut filters: Vec<Eval> = filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, 1.0)).collect::<Result<_>>()?;
+            for &doc in docs {
+                let (mut score, mut any, mut words) = (0.0 as Score, false, 0);
+                for (i, clause) in clauses.iter_mut().enumerate() {
+                    if let Some(x) = clause.score(doc) {
+                        score += x;
+                        any = true;
+                        if scoring.words.contains(&i) {
+                            words += 1;
+                        }
+                    }
+                }
+                if !any {
+                    continue;
+                }
+                for filter in &mut filters {
+                    score += filter.score(doc).unwrap_or(0.0);
+                }
                 let until = valid.as_ref().map(|c| c.get_val(doc)).unwrap_or(i64::MAX);
                 // Expired items stay findable (the operator must learn that
                 // a call closed), ranked below valid items that match as well.
-                if until < today_days { score * EXPIRED_FACTOR } else { score }
+                if until < today_days {
+                    score *= EXPIRED_FACTOR;
+                }
+                top_docs.push((score, DocAddress::new(ord as u32, doc), words));
             }
-        });
-        let mut facets = FacetCollector::for_field("facets");
-        for root in ["/area", "/office", "/level", "/kind"] {
-            facets.add_facet(root);
         }
-        let (mut top_docs, facet_counts, total) = searcher.search(&full, &(top, facets, Count)).map_err(tantivy_err)?;
-        coordinate(&searcher, &scoring.words, &mut top_docs)?;
-        let mut snippets = SnippetGenerator::create(&searcher, &full, f.body).map_err(tantivy_err)?;
-        snippets.set_max_num_chars(220);
-        let mut hits = Vec::with_capacity(top_docs.len());
-        for (score, addr) in top_docs {
-            hits.push(self.hit(&searcher, addr, score, &snippets, today)?);
+        top_docs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        top_docs.truncate(window);
+        // Coordination: results matching more of the typed words (in any
+        // field, typo corrections included) rank higher, so that a result
+        // matching one word many times does not outrank one that matches
+        // them all.
+        if scoring.words.len() >= 2 {
+            let n = scoring.words.len() as f32;
+            for hit in &mut top_docs {
+                hit.0 *= COORD_FLOOR + (1.0 - COORD_FLOOR) * (hit.2 as f32 / n);
+            }
+            top_docs.sort_by(|a, b| b.0.total_cmp(&a.0));
         }
+        let mut top_docs: Vec<(Score, DocAddress)> = top_docs.into_iter().map(|(s, a, _)| (s, a)).collect();
+        let kind_of = |addr: &DocAddress| facets[addr.segment_ord as usize].kind(addr.doc_id);
         if let Some(first) = intent {
-            promote(&mut hits, first);
+            promote(&mut top_docs, |(_, addr)| kind_of(addr), first);
         }
-        let hits: Vec<SearchHit> = hits.into_iter().skip(q.offset).take(limit).collect();
+        // Documents are read, and snippets made, for the page shown only.
+        let page: Vec<(Score, DocAddress)> = top_docs.into_iter().skip(q.offset).take(limit).collect();
+        let mut hits = Vec::with_capacity(page.len());
+        if !page.is_empty() {
+            let mut snippets = SnippetGenerator::create(&searcher, &*scoring.query, f.body).map_err(tantivy_err)?;
+            snippets.set_max_num_chars(220);
+            for (score, addr) in page {
+                hits.push(self.hit(&searcher, addr, score, &snippets, today)?);
+            }
+        }
         let label_area = |slug: &str| {
             derived
                 .taxonomy
@@ -527,30 +931,54 @@ impl SearchIndex {
                 .unwrap_or_else(|| (slug.to_owned(), slug.to_owned()))
         };
         let counts = |root: &str| -> Vec<(String, u64)> {
-            facet_counts.get(root).map(|(facet, n)| (facet.to_path().last().map(|s| (*s).to_owned()).unwrap_or_default(), n)).collect()
+            facet_counts.iter().filter(|((r, _), _)| *r == root).map(|((_, v), n)| ((*v).to_owned(), *n)).collect()
         };
         let mut results = SearchResults { total, hits, ..Default::default() };
-        results.areas = counts("/area")
+        results.areas = counts("area")
             .into_iter()
             .map(|(slug, count)| {
                 let (value, label) = label_area(&slug);
                 FacetCount { value, label, count }
             })
             .collect();
-        results.offices = counts("/office")
+        results.offices = counts("office")
             .into_iter()
             .map(|(code, count)| {
                 let label = derived.office_names.get(&code).cloned().unwrap_or_else(|| code.clone());
                 FacetCount { value: code, label, count }
             })
             .collect();
-        results.levels = counts("/level").into_iter().map(|(v, count)| FacetCount { label: v.clone(), value: v, count }).collect();
-        results.kinds = counts("/kind").into_iter().map(|(v, count)| FacetCount { label: v.clone(), value: v, count }).collect();
+        results.levels = counts("level").into_iter().map(|(v, count)| FacetCount { label: v.clone(), value: v, count }).collect();
+        results.kinds = counts("kind").into_iter().map(|(v, count)| FacetCount { label: v.clone(), value: v, count }).collect();
         for list in [&mut results.areas, &mut results.offices, &mut results.levels, &mut results.kinds] {
-            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)).then(a.value.cmp(&b.value)));
         }
         results.offices.truncate(15);
         Ok(results)
+    }
+
+    /// The facets of every document of a segment (cached: segments never change).
+    fn segment_facets(&self, segment: &SegmentReader) -> Result<Arc<SegmentFacets>> {
+        let id = segment.segment_id();
+        if let Some(sf) = lock(&self.facet_cache).get(&id) {
+            return Ok(Arc::clone(sf));
+        }
+        let sf = Arc::new(SegmentFacets::build(segment)?);
+        lock(&self.facet_cache).insert(id, Arc::clone(&sf));
+        Ok(sf)
+    }
+
+    /// Reloads the reader and prepares the facets of new segments, so that
+    /// the first search after a change does not pay for them.
+    fn reload(&self) -> Result<()> {
+        self.reader.reload().map_err(tantivy_err)?;
+        let searcher = self.reader.searcher();
+        let live: BTreeSet<tantivy::index::SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        lock(&self.facet_cache).retain(|id, _| live.contains(id));
+        for segment in searcher.segment_readers() {
+            self.segment_facets(segment)?;
+        }
+        Ok(())
     }
 
     /// For each typed word long enough to carry a typo, the indexed words
@@ -569,11 +997,23 @@ impl SearchIndex {
             }
             let dfa = levenshtein_builder(d).build_dfa(word);
             let first = word.chars().next();
+            // Only the words with the same first letter are walked.
+            let lower: String = first.map(String::from).unwrap_or_default();
+            let mut upper = lower.clone().into_bytes();
+            let bounded = upper.last().is_some_and(|b| *b < u8::MAX);
+            if let Some(b) = upper.last_mut()
+                && bounded
+            {
+                *b += 1;
+            }
             let mut freq: HashMap<String, u32> = HashMap::new();
             for segment in searcher.segment_readers() {
                 let inverted = segment.inverted_index(self.fields.all_raw).map_err(tantivy_err)?;
-                let mut stream =
-                    inverted.terms().search(DfaWrapper(&dfa)).into_stream().map_err(|e| Error::invalid("search index", e.to_string()))?;
+                let mut range = inverted.terms().search(DfaWrapper(&dfa)).ge(lower.as_bytes());
+                if bounded {
+                    range = range.lt(&upper);
+                }
+                let mut stream = range.into_stream().map_err(|e| Error::invalid("search index", e.to_string()))?;
                 while stream.advance() {
                     let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
                     if term != word && term.chars().next() == first {
@@ -692,16 +1132,196 @@ fn last_segment(s: &NamedOrBlankNode) -> String {
 
 /// Moves the best hits of the kinds a query asks for ("chi segue …":
 /// person, then office) to the top, keeping the rest in score order.
-fn promote(hits: &mut Vec<SearchHit>, first: [HitKind; 2]) {
+fn promote<T>(hits: &mut Vec<T>, kind_of: impl Fn(&T) -> HitKind, first: [HitKind; 2]) {
     let mut front = Vec::new();
     for kind in first {
-        if let Some(pos) = hits.iter().position(|h| h.kind == kind) {
+        if let Some(pos) = hits.iter().position(|h| kind_of(h) == kind) {
             front.push(hits.remove(pos));
         }
     }
     front.append(hits);
     *hits = front;
 }
+
+/// Matching documents up to which every match is ranked in full; above,
+/// a first pass picks the candidates.
+const EXHAUSTIVE_LIMIT: usize = 1_000;
+
+/// Fewest candidates the first pass keeps (four times the window when larger).
+const CANDIDATES: usize = 200;
+
+/// Most words a prefix stands for in the first pass (the most frequent;
+/// the full ranking and the count take them all).
+const PREFIX_TERMS: usize = 24;
+
+/// A set of document ids of one segment.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(max_doc: u32) -> Self {
+        Bits(vec![0; (max_doc as usize).div_ceil(64)])
+    }
+
+    fn insert(&mut self, doc: u32) {
+        if let Some(w) = self.0.get_mut((doc >> 6) as usize) {
+            *w |= 1 << (doc & 63);
+        }
+    }
+
+    fn contains(&self, doc: u32) -> bool {
+        self.0.get((doc >> 6) as usize).is_some_and(|w| w & (1 << (doc & 63)) != 0)
+    }
+
+    fn remove(&mut self, doc: u32) {
+        if let Some(w) = self.0.get_mut((doc >> 6) as usize) {
+            *w &= !(1 << (doc & 63));
+        }
+    }
+
+    fn or(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    fn and(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+
+    fn and_not(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
+    }
+
+    fn docs(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.0.iter().map(|w| w.count_ones() as usize).sum());
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push((i as u32) * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        out
+    }
+}
+
+/// The facets and kind of every document of a segment.
+struct SegmentFacets {
+    /// Per document, where its facets start in `ords` (one more entry at the end).
+    starts: Vec<u32>,
+    /// Facet ordinals of the segment.
+    ords: Vec<u32>,
+    /// Per facet ordinal: root and value (`area`, `caccia`).
+    names: Vec<(String, String)>,
+    /// Per document: item, office or person.
+    kinds: Vec<HitKind>,
+    /// Per document: its scope (0 published, 1 workspace, 2 org, 3 none).
+    scopes: Vec<u8>,
+}
+
+impl SegmentFacets {
+    fn build(segment: &SegmentReader) -> Result<Self> {
+        let reader = segment.facet_reader("facets").map_err(tantivy_err)?;
+        let mut names = Vec::with_capacity(reader.num_facets());
+        let mut facet = tantivy::schema::Facet::root();
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet).map_err(tantivy_err)?;
+            let path = facet.to_path();
+            names.push((path.first().copied().unwrap_or_default().to_owned(), path.last().copied().unwrap_or_default().to_owned()));
+        }
+        let kind_of_ord: Vec<Option<HitKind>> = names.iter().map(|(r, v)| if r == "kind" { HitKind::parse(v) } else { None }).collect();
+        let max_doc = segment.max_doc();
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords = Vec::with_capacity(max_doc as usize * 4);
+        let mut kinds = Vec::with_capacity(max_doc as usize);
+        starts.push(0);
+        for doc in 0..max_doc {
+            let mut kind = HitKind::Item;
+            for ord in reader.facet_ords(doc) {
+                ords.push(ord as u32);
+                if let Some(k) = kind_of_ord.get(ord as usize).copied().flatten() {
+                    kind = k;
+                }
+            }
+            starts.push(ords.len() as u32);
+            kinds.push(kind);
+        }
+        let mut scopes = vec![3u8; max_doc as usize];
+        let scope_field = segment.schema().get_field("scope").map_err(tantivy_err)?;
+        for (code, scope) in ["published", "workspace", "org"].iter().enumerate() {
+            let mut bits = Bits::new(max_doc);
+            or_term(segment, &Term::from_field_text(scope_field, scope), &mut bits)?;
+            for doc in bits.docs() {
+                if let Some(s) = scopes.get_mut(doc as usize) {
+                    *s = code as u8;
+                }
+            }
+        }
+        Ok(SegmentFacets { starts, ords, names, kinds, scopes })
+    }
+
+    fn scope(&self, doc: u32) -> u8 {
+        self.scopes.get(doc as usize).copied().unwrap_or(3)
+    }
+
+    fn of(&self, doc: u32) -> &[u32] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => &self.ords[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    fn kind(&self, doc: u32) -> HitKind {
+        self.kinds.get(doc as usize).copied().unwrap_or(HitKind::Item)
+    }
+}
+
+/// The indexed words of `field` that start with `prefix`, most frequent first.
+fn prefix_terms(searcher: &tantivy::Searcher, field: tantivy::schema::Field, prefix: &str, most: usize) -> Result<Vec<String>> {
+    let mut freq: HashMap<String, u32> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+        let mut stream = prefix_range(inverted.terms(), prefix)?;
+        while stream.advance() {
+            if !stream.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            if let Ok(t) = std::str::from_utf8(stream.key()) {
+                *freq.entry(t.to_owned()).or_default() += stream.value().doc_freq;
+            }
+        }
+    }
+    let mut ranked: Vec<(String, u32)> = freq.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(ranked.into_iter().take(most).map(|(t, _)| t).collect())
+}
+
+/// A candidate of the first pass, ordered by score (lowest first in the heap).
+struct Candidate(Score, u32, u32);
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: the heap's top is the weakest candidate (ties: the later document).
+        other.0.total_cmp(&self.0).then((self.1, self.2).cmp(&(other.1, other.2)))
+    }
+}
+
 
 fn last_iri_segment(iri: &str) -> String {
     iri.rsplit('/').next().unwrap_or_default().to_owned()

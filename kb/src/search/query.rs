@@ -95,9 +95,47 @@ pub fn analyse(text: &str, as_you_type: bool) -> Analysed {
     Analysed { raw, stems, last_is_prefix }
 }
 
-fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Box<dyn Query> {
-    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-    Box::new(BoostQuery::new(Box::new(q), boost))
+fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Node {
+    Node::Term(field, text.to_owned(), boost)
+}
+
+/// The scoring query as a tree, from which both the tantivy query and the
+/// scorer of single documents ([`super::index`]'s full ranking of the
+/// candidates) are made, so that both score alike.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// A term (BM25, frequencies read), boosted.
+    Term(tantivy::schema::Field, String, f32),
+    /// Any word starting with the text, a constant score of the boost.
+    Prefix(tantivy::schema::Field, String, f32),
+    /// The inner node's score times the boost.
+    Boost(Box<Node>, f32),
+    /// The best score plus the others times the tie breaker.
+    DisMax(Vec<Node>, f32),
+    /// Matches when any node does: the sum of their scores.
+    Any(Vec<Node>),
+    /// Matches when every node does: the sum of their scores.
+    All(Vec<Node>),
+}
+
+impl Node {
+    /// The tantivy query.
+    pub fn to_query(&self) -> Box<dyn Query> {
+        match self {
+            Node::Term(field, text, boost) => {
+                let q = TermQuery::new(Term::from_field_text(*field, text), IndexRecordOption::WithFreqs);
+                Box::new(BoostQuery::new(Box::new(q), *boost))
+            }
+            Node::Prefix(field, text, boost) => {
+                let q = FuzzyTermQuery::new_prefix(Term::from_field_text(*field, text), 0, true);
+                Box::new(BoostQuery::new(Box::new(q), *boost))
+            }
+            Node::Boost(inner, boost) => Box::new(BoostQuery::new(inner.to_query(), *boost)),
+            Node::DisMax(nodes, tie) => Box::new(DisjunctionMaxQuery::with_tie_breaker(nodes.iter().map(Node::to_query).collect(), *tie)),
+            Node::Any(nodes) => Box::new(BooleanQuery::new(nodes.iter().map(|n| (Occur::Should, n.to_query())).collect())),
+            Node::All(nodes) => Box::new(BooleanQuery::new(nodes.iter().map(|n| (Occur::Must, n.to_query())).collect())),
+        }
+    }
 }
 
 /// What kind of result a query asks for, read from its words, as the two
@@ -172,8 +210,9 @@ pub fn scoring_query(
     clicks: &[(String, f32)],
     typos: &HashMap<String, Vec<String>>,
 ) -> Option<Scoring> {
-    let mut words: Vec<Box<dyn Query>> = Vec::new();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut words: Vec<usize> = Vec::new();
+    let mut clauses: Vec<Node> = Vec::new();
+    let mut flat = FlatTerms::default();
     let mut en = analysis::english();
     let mut it = analysis::italian();
     let stems: Vec<String> = q.stems.clone();
@@ -181,25 +220,30 @@ pub fn scoring_query(
     for (i, raw) in q.raw.iter().enumerate() {
         let is_last = i + 1 == q.raw.len();
         let word_stems = analysis::tokens(&mut it, raw);
-        let mut alts: Vec<Box<dyn Query>> = Vec::new();
+        // Stop words alone carry little weight.
+        let weight = if word_stems.is_empty() { 0.3 } else { 1.0 };
+        let mut alts: Vec<Node> = Vec::new();
+        let mut alt = |alts: &mut Vec<Node>, field: tantivy::schema::Field, text: &str, boost: f32| {
+            alts.push(term_q(field, text, boost));
+            flat.add(field, text, boost * weight);
+        };
         for s in &word_stems {
-            alts.push(term_q(f.title, s, 3.0));
-            alts.push(term_q(f.keywords, s, 2.5));
-            alts.push(term_q(f.concept_text, s, 1.6));
-            alts.push(term_q(f.question, s, 1.5));
-            alts.push(term_q(f.body, s, 1.0));
-            alts.push(term_q(f.org_text, s, 0.8));
+            alt(&mut alts, f.title, s, 3.0);
+            alt(&mut alts, f.keywords, s, 2.5);
+            alt(&mut alts, f.concept_text, s, 1.6);
+            alt(&mut alts, f.question, s, 1.5);
+            alt(&mut alts, f.body, s, 1.0);
+            alt(&mut alts, f.org_text, s, 0.8);
         }
         for e in analysis::tokens(&mut en, raw) {
-            alts.push(term_q(f.text_en, &e, 0.8));
+            alt(&mut alts, f.text_en, &e, 0.8);
         }
         // Names and titles match exactly even when the word is a stop word.
-        alts.push(term_q(f.title_raw, raw, 1.2));
-        alts.push(term_q(f.keywords_raw, raw, 1.0));
+        alt(&mut alts, f.title_raw, raw, 1.2);
+        alt(&mut alts, f.keywords_raw, raw, 1.0);
         if is_last && q.last_is_prefix && !raw.is_empty() {
-            for (field, boost) in [(f.title_raw, 1.8), (f.keywords_raw, 1.2), (f.concept_raw, 1.0)] {
-                let fq = FuzzyTermQuery::new_prefix(Term::from_field_text(field, raw), 0, true);
-                alts.push(Box::new(BoostQuery::new(Box::new(fq), boost)));
+            for (field, boost) in prefix_fields(f) {
+                alts.push(Node::Prefix(field, raw.clone(), boost));
             }
         }
         // Typos: the indexed words within the allowed edit distance, with
@@ -207,24 +251,21 @@ pub fn scoring_query(
         for candidate in typos.get(raw).into_iter().flatten() {
             for s in analysis::tokens(&mut it, candidate) {
                 for (field, boost) in [(f.title, 3.0), (f.keywords, 2.5), (f.concept_text, 1.6), (f.question, 1.5), (f.body, 1.0)] {
-                    alts.push(term_q(field, &s, boost * TYPO_WEIGHT));
+                    alt(&mut alts, field, &s, boost * TYPO_WEIGHT);
                 }
             }
-            alts.push(term_q(f.title_raw, candidate, 1.2 * TYPO_WEIGHT));
+            alt(&mut alts, f.title_raw, candidate, 1.2 * TYPO_WEIGHT);
         }
-        // Stop words alone carry little weight.
-        let weight = if word_stems.is_empty() { 0.3 } else { 1.0 };
-        let dis = DisjunctionMaxQuery::with_tie_breaker(alts, 0.25);
         if !word_stems.is_empty() {
-            words.push(tantivy::query::QueryClone::box_clone(&dis));
+            words.push(clauses.len());
         }
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(dis), weight))));
+        clauses.push(Node::Boost(Box::new(Node::DisMax(alts, 0.25)), weight));
     }
     // Keywords matched as whole phrases.
     for n in 1..=stems.len().min(4) {
         for start in 0..=stems.len() - n {
             let phrase = stems[start..start + n].join(" ");
-            clauses.push((Occur::Should, term_q(f.keyword_phrase, &phrase, 1.5 * n as f32)));
+            clauses.push(term_q(f.keyword_phrase, &phrase, 1.5 * n as f32));
         }
     }
     // Concepts named by the query: their items (and those of their
@@ -233,49 +274,91 @@ pub fn scoring_query(
     // not any of them).
     let mut expanded: BTreeSet<Vec<String>> = BTreeSet::new();
     for (concept, start, n) in lexicon.matches(&stems) {
-        if lexicon.areas.contains(&concept) {
-            clauses.push((Occur::Should, term_q(f.concept_ids, &concept, 1.5 + n as f32)));
-        }
         let named = &stems[start..start + n];
+        if lexicon.areas.contains(&concept) {
+            clauses.push(term_q(f.concept_ids, &concept, 1.5 + n as f32));
+            // The first pass has no concept identifiers (they carry no
+            // frequencies): the concept's label words stand for them.
+            for w in named {
+                flat.add(f.concept_text, w, (1.5 + n as f32) / n as f32);
+            }
+        }
         for label in lexicon.labels.get(&concept).into_iter().flatten() {
             if label.as_slice() != named && !label.iter().all(|w| stems.contains(w)) {
                 expanded.insert(label.clone());
             }
         }
     }
-    let word_q = |w: &str| -> Box<dyn Query> {
-        let alts: Vec<Box<dyn Query>> = vec![
+    let word_q = |w: &str| -> Node {
+        let alts = vec![
             term_q(f.title, w, 3.0),
             term_q(f.keywords, w, 2.5),
             term_q(f.concept_text, w, 1.6),
             term_q(f.question, w, 1.5),
             term_q(f.body, w, 1.0),
         ];
-        Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1))
+        Node::DisMax(alts, 0.1)
     };
     for label in expanded.iter().take(MAX_EXPANSIONS) {
-        let q: Box<dyn Query> = match label.as_slice() {
+        let q = match label.as_slice() {
             [w] => word_q(w),
-            words => Box::new(BooleanQuery::new(words.iter().map(|w| (Occur::Must, word_q(w))).collect())),
+            words => Node::All(words.iter().map(|w| word_q(w)).collect()),
         };
         let weight = 0.35 / (label.len() as f32).sqrt();
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
+        clauses.push(Node::Boost(Box::new(q), weight));
+        for w in label {
+            for (field, boost) in [(f.title, 3.0), (f.keywords, 2.5), (f.concept_text, 1.6), (f.question, 1.5), (f.body, 1.0)] {
+                flat.add(field, w, boost * weight);
+            }
+        }
     }
     for (key, weight) in clicks {
-        clauses.push((Occur::Should, term_q(f.key, key, *weight)));
+        clauses.push(term_q(f.key, key, *weight));
     }
     if clauses.is_empty() {
         return None;
     }
-    Some(Scoring { query: Box::new(BooleanQuery::new(clauses)), words })
+    let tree = Node::Any(clauses);
+    Some(Scoring { query: tree.to_query(), tree, words, flat: flat.terms })
+}
+
+/// The fields the last word is matched in as a prefix, with their boosts.
+pub fn prefix_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 3] {
+    [(f.title_raw, 1.8), (f.keywords_raw, 1.2), (f.concept_raw, 1.0)]
+}
+
+/// The first pass's terms: every scoring term of a field with
+/// frequencies, each once, with the sum of its boosts.
+#[derive(Default)]
+struct FlatTerms {
+    terms: Vec<(tantivy::schema::Field, String, f32)>,
+}
+
+impl FlatTerms {
+    fn add(&mut self, field: tantivy::schema::Field, text: &str, boost: f32) {
+        if text.is_empty() {
+            return;
+        }
+        match self.terms.iter_mut().find(|(f, t, _)| *f == field && t == text) {
+            Some(e) => e.2 += boost,
+            None => self.terms.push((field, text.to_owned(), boost)),
+        }
+    }
 }
 
 /// The scoring query and, for coordination, one query per content word.
 pub struct Scoring {
     /// Everything that scores.
     pub query: Box<dyn Query>,
-    /// Per content word (not stop words): its disjunction over the fields.
-    pub words: Vec<Box<dyn Query>>,
+    /// The same as a tree: `Any` of the clauses.
+    pub tree: Node,
+    /// For coordination: the clauses of content words (not stop words),
+    /// each its disjunction over the fields.
+    pub words: Vec<usize>,
+    /// For the first pass of large result sets: the scoring terms of the
+    /// fields with frequencies, flat (a sum where the query takes the best
+    /// field), without the prefix and the concept, phrase and click terms.
+    pub flat: Vec<(tantivy::schema::Field, String, f32)>,
 }
 
 /// A normalised form of a query for learning from clicks: sorted stems.
