@@ -345,14 +345,31 @@ pub fn search_scale() -> Result<(), Box<dyn std::error::Error>> {
         queries.push((words.join(" "), prefix));
     }
     let mut lat = Vec::with_capacity(queries.len());
-    for (text, prefix) in &queries {
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    let mut slowest: Vec<(f64, String)> = Vec::new();
+    for (i, (text, prefix)) in queries.iter().enumerate() {
         let q = SearchQuery { as_you_type: *prefix, ..SearchQuery::new(text.clone()) };
         let t = Instant::now();
         let r = kb.search(&operator, &q)?;
-        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        lat.push(ms);
         std::hint::black_box(r);
+        let kind = match i % 10 {
+            3 => "surname",
+            0 | 5 => "typo",
+            1 | 6 => "prefix",
+            _ => "plain",
+        };
+        by_kind.entry(kind).or_default().push(ms);
+        slowest.push((ms, text.clone()));
     }
     lat.sort_by(f64::total_cmp);
+    for (kind, l) in &mut by_kind {
+        l.sort_by(f64::total_cmp);
+        println!("  {kind:<8} {:>5} queries: p50 {:.2} ms, p99 {:.2} ms", l.len(), pct(l, 0.5), pct(l, 0.99));
+    }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("  slowest: {}", slowest.iter().take(5).map(|(ms, t)| format!("{t:?} {ms:.1} ms")).collect::<Vec<_>>().join(", "));
     println!(
         "query latency ({} queries, single thread): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         lat.len(),

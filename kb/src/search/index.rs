@@ -209,6 +209,28 @@ fn node_bits(node: &query::Node, segment: &SegmentReader, bits: &mut Bits) -> Re
     }
 }
 
+thread_local! {
+    /// Score buffers of the first pass, kept by each thread between searches
+    /// (one per segment; zeroing is cheaper than fresh pages).
+    static SCORE_BUFFERS: std::cell::RefCell<Vec<Vec<Score>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn score_buffer(len: usize) -> Vec<Score> {
+    let mut v = SCORE_BUFFERS.with(|b| b.borrow_mut().pop()).unwrap_or_default();
+    v.clear();
+    v.resize(len, 0.0);
+    v
+}
+
+fn return_score_buffer(v: Vec<Score>) {
+    SCORE_BUFFERS.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < 8 {
+            b.push(v);
+        }
+    });
+}
+
 /// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
 /// boosted) to theirs in `scores`.
 fn accumulate(segment: &SegmentReader, term: &Term, weight: &tantivy::query::Bm25Weight, bits: &mut Bits, scores: &mut [Score]) -> Result<()> {
@@ -233,18 +255,36 @@ fn accumulate(segment: &SegmentReader, term: &Term, weight: &tantivy::query::Bm2
     Ok(())
 }
 
-/// Like [`node_bits`], without the terms already swept (`covered`).
+/// The documents of each prefix of a search, per segment (made once, for
+/// the match set and for the scores of the candidates).
+type PrefixBits = HashMap<(tantivy::schema::Field, String), Bits>;
+
+/// Like [`node_bits`], without the terms already swept (`covered`);
+/// prefixes are kept in `prefixes`.
 fn rest_bits(
     node: &query::Node,
     segment: &SegmentReader,
     covered: &std::collections::HashSet<(tantivy::schema::Field, &str)>,
+    prefixes: &mut PrefixBits,
     bits: &mut Bits,
 ) -> Result<()> {
     use query::Node;
     match node {
         Node::Term(field, text, _) if covered.contains(&(*field, text.as_str())) => Ok(()),
-        Node::Boost(inner, _) => rest_bits(inner, segment, covered, bits),
-        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, bits)),
+        Node::Prefix(field, text, _) => {
+            let key = (*field, text.clone());
+            if !prefixes.contains_key(&key) {
+                let mut b = Bits::new(segment.max_doc());
+                or_prefix(segment, *field, text, &mut b)?;
+                prefixes.insert(key.clone(), b);
+            }
+            if let Some(b) = prefixes.get(&key) {
+                bits.or(b);
+            }
+            Ok(())
+        }
+        Node::Boost(inner, _) => rest_bits(inner, segment, covered, prefixes, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, prefixes, bits)),
         _ => node_bits(node, segment, bits),
     }
 }
@@ -266,9 +306,10 @@ enum Eval {
 
 impl Eval {
     /// `boost` is the product of the ancestors' boosts, as tantivy passes it down.
-    fn new(node: &query::Node, segment: &SegmentReader, stats: &mut Stats<'_>, boost: f32) -> Result<Self> {
+    fn new(node: &query::Node, segment: &SegmentReader, stats: &mut Stats<'_>, prefixes: &PrefixBits, boost: f32) -> Result<Self> {
         use query::Node;
-        let all = |nodes: &[Node], stats: &mut Stats<'_>| nodes.iter().map(|n| Eval::new(n, segment, stats, boost)).collect::<Result<Vec<_>>>();
+        let all =
+            |nodes: &[Node], stats: &mut Stats<'_>| nodes.iter().map(|n| Eval::new(n, segment, stats, prefixes, boost)).collect::<Result<Vec<_>>>();
         Ok(match node {
             Node::Term(field, text, b) => {
                 let term = Term::from_field_text(*field, text);
@@ -279,11 +320,17 @@ impl Eval {
                 }
             }
             Node::Prefix(field, text, b) => {
-                let mut bits = Bits::new(segment.max_doc());
-                or_prefix(segment, *field, text, &mut bits)?;
+                let bits = match prefixes.get(&(*field, text.clone())) {
+                    Some(bits) => bits.clone(),
+                    None => {
+                        let mut bits = Bits::new(segment.max_doc());
+                        or_prefix(segment, *field, text, &mut bits)?;
+                        bits
+                    }
+                };
                 Eval::Const(bits, boost * *b)
             }
-            Node::Boost(inner, b) => Eval::new(inner, segment, stats, boost * *b)?,
+            Node::Boost(inner, b) => Eval::new(inner, segment, stats, prefixes, boost * *b)?,
             Node::DisMax(nodes, tie) => Eval::DisMax(all(nodes, stats)?, *tie),
             Node::Any(nodes) => Eval::Any(all(nodes, stats)?),
             Node::All(nodes) => Eval::All(all(nodes, stats)?),
@@ -764,17 +811,20 @@ impl SearchIndex {
             .chain([0.0])
             .collect();
         let mut matched: Vec<Bits> = Vec::with_capacity(segments.len());
+        let mut prefixes: Vec<PrefixBits> = Vec::with_capacity(segments.len());
         let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
         let mut total = 0usize;
         let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
         for (segment, sf) in segments.iter().zip(&facets) {
             let max_doc = segment.max_doc();
             let mut bits = Bits::new(max_doc);
-            let mut scores = vec![0.0 as Score; max_doc as usize];
+            let mut scores = score_buffer(max_doc as usize);
             for (t, w) in &flat_terms {
                 accumulate(segment, t, w, &mut bits, &mut scores)?;
             }
-            rest_bits(&scoring.tree, segment, &covered, &mut bits)?;
+            let mut seg_prefixes = PrefixBits::new();
+            rest_bits(&scoring.tree, segment, &covered, &mut seg_prefixes, &mut bits)?;
+            prefixes.push(seg_prefixes);
             for any_of in &required {
                 let mut allowed = Bits::new(max_doc);
                 for (field, text) in any_of {
@@ -788,14 +838,20 @@ impl SearchIndex {
                 bits.and_not(&out);
             }
             let mut counts = vec![0u32; sf.names.len()];
-            for doc in bits.docs() {
-                if segment.is_deleted(doc) {
-                    bits.remove(doc);
-                    continue;
-                }
-                total += 1;
-                for &o in sf.of(doc) {
-                    counts[o as usize] += 1;
+            let alive = segment.alive_bitset();
+            for (i, word) in bits.0.iter_mut().enumerate() {
+                let mut w = *word;
+                while w != 0 {
+                    let doc = (i as u32) * 64 + w.trailing_zeros();
+                    w &= w - 1;
+                    if alive.is_some_and(|a| a.is_deleted(doc)) {
+                        *word &= !(1 << (doc & 63));
+                        continue;
+                    }
+                    total += 1;
+                    for &o in sf.of(doc) {
+                        counts[o as usize] += 1;
+                    }
                 }
             }
             for (o, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
@@ -854,7 +910,9 @@ impl SearchIndex {
             }
             found
         };
-        drop(flat_scores);
+        for b in flat_scores {
+            return_score_buffer(b);
+        }
 
         // 3. The full ranking of the candidates, document by document.
         // (score, address, content words matched)
@@ -865,8 +923,8 @@ impl SearchIndex {
             }
             let segment = &segments[ord];
             let valid = segment.fast_fields().i64("valid_until").ok().map(|c| c.first_or_default_col(i64::MAX));
-            let Eval::Any(mut clauses) = Eval::new(&scoring.tree, segment, &mut stats, 1.0)? else { continue };
-            let mut filters: Vec<Eval> = filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, 1.0)).collect::<Result<_>>()?;
+            let Eval::Any(mut clauses) = Eval::new(&scoring.tree, segment, &mut stats, &prefixes[ord], 1.0)? else { continue };
+            let mut filters: Vec<Eval> = filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, &prefixes[ord], 1.0)).collect::<Result<_>>()?;
             for &doc in docs {
                 let (mut score, mut any, mut words) = (0.0 as Score, false, 0);
                 for (i, clause) in clauses.iter_mut().enumerate() {
@@ -1155,6 +1213,7 @@ const CANDIDATES: usize = 200;
 const PREFIX_TERMS: usize = 24;
 
 /// A set of document ids of one segment.
+#[derive(Clone)]
 struct Bits(Vec<u64>);
 
 impl Bits {
@@ -1170,12 +1229,6 @@ impl Bits {
 
     fn contains(&self, doc: u32) -> bool {
         self.0.get((doc >> 6) as usize).is_some_and(|w| w & (1 << (doc & 63)) != 0)
-    }
-
-    fn remove(&mut self, doc: u32) {
-        if let Some(w) = self.0.get_mut((doc >> 6) as usize) {
-            *w &= !(1 << (doc & 63));
-        }
     }
 
     fn or(&mut self, other: &Bits) {
