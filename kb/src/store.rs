@@ -252,8 +252,7 @@ impl Kb {
     pub fn write_bulk<T>(&self, mut f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let guard = self.writer();
         let started = std::time::Instant::now();
-        let mut w =
-            WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: Some(crate::write::Buffer::default()) };
+        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: Some(crate::write::Buffer::default()) };
         let outcome = f(&mut w);
         let needs_tx = w.bulk.as_ref().and_then(|b| b.needs_transaction.clone());
         let value = match (outcome, needs_tx) {
@@ -281,7 +280,10 @@ impl Kb {
         let views_hit = {
             let org = self.graph(Graph::Org);
             let tax = self.graph(Graph::Taxonomy);
-            quads.iter().find(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax)).cloned()
+            quads
+                .iter()
+                .find(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax))
+                .cloned()
         };
         let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
         let touched = self.touched(&quads);
@@ -291,9 +293,12 @@ impl Kb {
             // Two halves sorted and written to SST files in parallel (the
             // loader's batch size is memory / threads, in thousands of quads).
             let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4);
-            let mut loader = self.inner.store.bulk_loader().with_num_threads(threads).with_max_memory_size_in_megabytes(
-                (count.div_ceil(threads) * threads).div_ceil(1000).max(threads),
-            );
+            let mut loader = self
+                .inner
+                .store
+                .bulk_loader()
+                .with_num_threads(threads)
+                .with_max_memory_size_in_megabytes((count.div_ceil(threads) * threads).div_ceil(1000).max(threads));
             loader.load_quads(quads)?;
             tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
             loader.commit()?;

@@ -192,7 +192,10 @@ fn inferred_graph_matches_a_full_recomputation_after_many_writes() {
 
 fn inferred(t: &TestKb) -> Vec<String> {
     let mut v: Vec<String> =
-        t.kb.store().quads_for_pattern(None, None, None, Some(t.kb.graph(Graph::Inferred).into())).map(|q| q.unwrap().to_string()).collect();
+        t.kb.store()
+            .quads_for_pattern(None, None, None, Some(t.kb.graph(Graph::Inferred).into()))
+            .map(|q| q.unwrap().to_string())
+            .collect();
     v.sort();
     v
 }
@@ -204,9 +207,8 @@ fn bulk_writes_infer_like_a_full_recomputation() {
     let (sub, top) = t.sub_concept();
     // One bulk write creates a concept under a sub-area (it feeds
     // skos:broaderTransitive) and publishes items classified under it.
-    let (concept, ids) = t
-        .kb
-        .write_bulk(|w| {
+    let (concept, ids) =
+        t.kb.write_bulk(|w| {
             assert!(w.is_bulk());
             let new = NewConcept {
                 scheme: t.kb.areas_scheme().as_str().into(),
@@ -242,9 +244,8 @@ fn a_bulk_write_that_changes_stored_data_runs_as_a_transaction() {
     let id = t.published("Voce");
     let before = t.kb.generation().unwrap();
     let mut runs = Vec::new();
-    let n = t
-        .kb
-        .write_bulk(|w| {
+    let n =
+        t.kb.write_bulk(|w| {
             runs.push(w.is_bulk());
             let mut c = t.content("Nuova");
             c.answer = "Risposta nuova".into();
@@ -268,9 +269,8 @@ fn a_failed_bulk_write_leaves_the_graph_unchanged() {
     let t = TestKb::new();
     t.published("Voce");
     let before = t.snapshot();
-    let err = t
-        .kb
-        .write_bulk(|w| {
+    let err =
+        t.kb.write_bulk(|w| {
             for i in 0..10 {
                 t.kb.create_item_in(w, &t.admin, None, &t.content(&format!("Voce {i}")), kb::State::Published, None)?;
             }

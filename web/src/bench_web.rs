@@ -363,10 +363,7 @@ pub fn web_load() -> Result<(), Box<dyn std::error::Error>> {
         "{connections} operators + analyst SPARQL loop: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms; {} requests ({:.0}/s), {} errors",
         busy.p50, busy.p90, busy.p99, busy.requests, busy.rps, busy.errors
     );
-    println!(
-        "analyst: {} heavy aggregate queries answered (p50 {:.0} ms), {} errors",
-        heavy.requests, heavy.p50, heavy.errors
-    );
+    println!("analyst: {} heavy aggregate queries answered (p50 {:.0} ms), {} errors", heavy.requests, heavy.p50, heavy.errors);
     println!("operator p99 degradation with the analyst: {:.2}x (target < 2x)", busy.p99 / alone.p99);
     println!("server peak RSS (VmHWM): {:.0} MiB", peak_rss_mib(pid));
     drop(server);

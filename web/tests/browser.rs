@@ -209,7 +209,13 @@ async fn an_administrator_imports_a_workbook_and_operators_find_its_answers() {
     c.find(Locator::Css("form[enctype='multipart/form-data'] button[type=submit]")).await.unwrap().click().await.unwrap();
     // The report comes first, as a preview; nothing is written yet.
     c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("table.report")).await.unwrap();
-    assert!(t.kb.search(&kb::Actor::new("o", [kb::Role::OperatorL1]), &kb::SearchQuery::new(query)).unwrap().hits.iter().all(|h| h.title != title));
+    assert!(
+        t.kb.search(&kb::Actor::new("o", [kb::Role::OperatorL1]), &kb::SearchQuery::new(query))
+            .unwrap()
+            .hits
+            .iter()
+            .all(|h| h.title != title)
+    );
     c.find(Locator::Css("form[action='/admin/import/confirm'] button")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("p.ok")).await.unwrap();
     sign_out(&c).await;

@@ -233,7 +233,13 @@ fn return_score_buffer(v: Vec<Score>) {
 
 /// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
 /// boosted) to theirs in `scores`.
-fn accumulate(segment: &SegmentReader, term: &Term, weight: &tantivy::query::Bm25Weight, bits: &mut Bits, scores: &mut [Score]) -> Result<()> {
+fn accumulate(
+    segment: &SegmentReader,
+    term: &Term,
+    weight: &tantivy::query::Bm25Weight,
+    bits: &mut Bits,
+    scores: &mut [Score],
+) -> Result<()> {
     let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
     let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs).map_err(io_err)? else { return Ok(()) };
     let norms = fieldnorms(segment, term.field())?;
@@ -308,8 +314,9 @@ impl Eval {
     /// `boost` is the product of the ancestors' boosts, as tantivy passes it down.
     fn new(node: &query::Node, segment: &SegmentReader, stats: &mut Stats<'_>, prefixes: &PrefixBits, boost: f32) -> Result<Self> {
         use query::Node;
-        let all =
-            |nodes: &[Node], stats: &mut Stats<'_>| nodes.iter().map(|n| Eval::new(n, segment, stats, prefixes, boost)).collect::<Result<Vec<_>>>();
+        let all = |nodes: &[Node], stats: &mut Stats<'_>| {
+            nodes.iter().map(|n| Eval::new(n, segment, stats, prefixes, boost)).collect::<Result<Vec<_>>>()
+        };
         Ok(match node {
             Node::Term(field, text, b) => {
                 let term = Term::from_field_text(*field, text);
@@ -766,7 +773,8 @@ impl SearchIndex {
         // adds the BM25 score of the filter term a document has (the scope
         // adds more to the rarer kind: items or the organisation chart).
         let scopes: &[&str] = if q.include_drafts { &["published", "org", "workspace"] } else { &["published", "org"] };
-        let mut filter_nodes: Vec<query::Node> = vec![query::Node::Any(scopes.iter().map(|s| query::Node::Term(f.scope, (*s).to_owned(), 1.0)).collect())];
+        let mut filter_nodes: Vec<query::Node> =
+            vec![query::Node::Any(scopes.iter().map(|s| query::Node::Term(f.scope, (*s).to_owned(), 1.0)).collect())];
         for any_of in &required {
             filter_nodes.push(query::Node::Any(any_of.iter().map(|(field, text)| query::Node::Term(*field, text.clone(), 1.0)).collect()));
         }
@@ -924,7 +932,8 @@ impl SearchIndex {
             let segment = &segments[ord];
             let valid = segment.fast_fields().i64("valid_until").ok().map(|c| c.first_or_default_col(i64::MAX));
             let Eval::Any(mut clauses) = Eval::new(&scoring.tree, segment, &mut stats, &prefixes[ord], 1.0)? else { continue };
-            let mut filters: Vec<Eval> = filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, &prefixes[ord], 1.0)).collect::<Result<_>>()?;
+            let mut filters: Vec<Eval> =
+                filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, &prefixes[ord], 1.0)).collect::<Result<_>>()?;
             for &doc in docs {
                 let (mut score, mut any, mut words) = (0.0 as Score, false, 0);
                 for (i, clause) in clauses.iter_mut().enumerate() {
@@ -1374,7 +1383,6 @@ impl Ord for Candidate {
         other.0.total_cmp(&self.0).then((self.1, self.2).cmp(&(other.1, other.2)))
     }
 }
-
 
 fn last_iri_segment(iri: &str) -> String {
     iri.rsplit('/').next().unwrap_or_default().to_owned()
