@@ -14,6 +14,7 @@ mod documents;
 mod index;
 mod query;
 mod schema;
+mod scoring;
 
 pub use analysis::fold;
 pub use documents::{Contact, Display};

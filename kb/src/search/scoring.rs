@@ -1,0 +1,510 @@
+//! Scoring primitives of a search (see `index.rs`, "How a search runs" in
+//! ARCHITECTURE.md): BM25 statistics, match bitsets from postings, the
+//! first-pass accumulation, the full evaluation of candidates, per-segment
+//! facet caches and the candidate heap.
+
+use super::HitKind;
+use super::index::tantivy_err;
+use super::query;
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use tantivy::DocSet;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Score, SegmentReader, Term};
+
+/// BM25 statistics of the whole index, each looked up once per search.
+pub(super) struct Stats<'a> {
+    pub(super) searcher: &'a tantivy::Searcher,
+    pub(super) docs: u64,
+    pub(super) tokens: HashMap<tantivy::schema::Field, u64>,
+    pub(super) weights: HashMap<Term, tantivy::query::Bm25Weight>,
+}
+
+impl<'a> Stats<'a> {
+    pub(super) fn new(searcher: &'a tantivy::Searcher) -> Result<Self> {
+        let docs = tantivy::query::Bm25StatisticsProvider::total_num_docs(searcher).map_err(tantivy_err)?;
+        Ok(Stats { searcher, docs, tokens: HashMap::new(), weights: HashMap::new() })
+    }
+
+    /// The BM25 weight of a term (unboosted), as tantivy's term query
+    /// computes it.
+    pub(super) fn weight(&mut self, term: &Term) -> Result<tantivy::query::Bm25Weight> {
+        if let Some(w) = self.weights.get(term) {
+            return Ok(w.clone());
+        }
+        let field = term.field();
+        let tokens = match self.tokens.get(&field) {
+            Some(n) => *n,
+            None => {
+                let n = tantivy::query::Bm25StatisticsProvider::total_num_tokens(self.searcher, field).map_err(tantivy_err)?;
+                self.tokens.insert(field, n);
+                n
+            }
+        };
+        let doc_freq = tantivy::query::Bm25StatisticsProvider::doc_freq(self.searcher, term).map_err(tantivy_err)?;
+        let average = tokens as Score / self.docs as Score;
+        let w = tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, self.docs, average);
+        self.weights.insert(term.clone(), w.clone());
+        Ok(w)
+    }
+}
+
+pub(super) fn io_err(e: std::io::Error) -> Error {
+    Error::invalid("search index", e.to_string())
+}
+
+pub(super) fn fieldnorms(segment: &SegmentReader, field: tantivy::schema::Field) -> Result<tantivy::fieldnorm::FieldNormReader> {
+    Ok(segment
+        .fieldnorms_readers()
+        .get_field(field)
+        .map_err(tantivy_err)?
+        .unwrap_or_else(|| tantivy::fieldnorm::FieldNormReader::constant(segment.max_doc(), 1)))
+}
+
+/// Adds the documents of `term` to `bits`.
+pub(super) fn or_term(segment: &SegmentReader, term: &Term, bits: &mut Bits) -> Result<()> {
+    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+    if let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::Basic).map_err(io_err)? {
+        loop {
+            let docs = p.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                bits.insert(d);
+            }
+            p.advance();
+        }
+    }
+    Ok(())
+}
+
+/// Adds the documents of every word of `field` starting with `prefix`.
+pub(super) fn or_prefix(segment: &SegmentReader, field: tantivy::schema::Field, prefix: &str, bits: &mut Bits) -> Result<()> {
+    let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+    let mut stream = prefix_range(inverted.terms(), prefix)?;
+    while stream.advance() {
+        if !stream.key().starts_with(prefix.as_bytes()) {
+            break;
+        }
+        let mut p = inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(io_err)?;
+        loop {
+            let docs = p.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                bits.insert(d);
+            }
+            p.advance();
+        }
+    }
+    Ok(())
+}
+
+/// The words of a term dictionary from `prefix` on (the caller stops at
+/// the first that does not start with it).
+pub(super) fn prefix_range<'a>(terms: &'a tantivy::termdict::TermDictionary, prefix: &str) -> Result<tantivy::termdict::TermStreamer<'a>> {
+    let mut upper = prefix.as_bytes().to_vec();
+    let bounded = upper.last().is_some_and(|b| *b < u8::MAX);
+    if let Some(b) = upper.last_mut()
+        && bounded
+    {
+        *b += 1;
+    }
+    let mut range = terms.range().ge(prefix.as_bytes());
+    if bounded {
+        range = range.lt(&upper);
+    }
+    range.into_stream().map_err(io_err)
+}
+
+/// The documents of a segment that a [`query::Node`] tree matches: the
+/// union of its leaves' postings, intersections for `All`.
+pub(super) fn node_bits(node: &query::Node, segment: &SegmentReader, bits: &mut Bits) -> Result<()> {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) => or_term(segment, &Term::from_field_text(*field, text), bits),
+        Node::Prefix(field, text, _) => or_prefix(segment, *field, text, bits),
+        Node::Boost(inner, _) => node_bits(inner, segment, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| node_bits(n, segment, bits)),
+        Node::All(nodes) => {
+            let mut all: Option<Bits> = None;
+            for n in nodes {
+                let mut b = Bits::new(segment.max_doc());
+                node_bits(n, segment, &mut b)?;
+                all = Some(match all {
+                    None => b,
+                    Some(mut a) => {
+                        a.and(&b);
+                        a
+                    }
+                });
+            }
+            if let Some(a) = all {
+                bits.or(&a);
+            }
+            Ok(())
+        }
+    }
+}
+
+thread_local! {
+    /// Score buffers of the first pass, kept by each thread between searches
+    /// (one per segment; zeroing is cheaper than fresh pages).
+    static SCORE_BUFFERS: std::cell::RefCell<Vec<Vec<Score>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+pub(super) fn score_buffer(len: usize) -> Vec<Score> {
+    let mut v = SCORE_BUFFERS.with(|b| b.borrow_mut().pop()).unwrap_or_default();
+    v.clear();
+    v.resize(len, 0.0);
+    v
+}
+
+pub(super) fn return_score_buffer(v: Vec<Score>) {
+    SCORE_BUFFERS.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < 8 {
+            b.push(v);
+        }
+    });
+}
+
+/// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
+/// boosted) to theirs in `scores`.
+pub(super) fn accumulate(
+    segment: &SegmentReader,
+    term: &Term,
+    weight: &tantivy::query::Bm25Weight,
+    bits: &mut Bits,
+    scores: &mut [Score],
+) -> Result<()> {
+    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+    let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs).map_err(io_err)? else { return Ok(()) };
+    let norms = fieldnorms(segment, term.field())?;
+    loop {
+        let docs = p.docs();
+        if docs.is_empty() {
+            break;
+        }
+        let freqs = p.freqs();
+        for (i, &d) in docs.iter().enumerate() {
+            bits.insert(d);
+            let tf = freqs.get(i).copied().unwrap_or(1);
+            if let Some(s) = scores.get_mut(d as usize) {
+                *s += weight.score(norms.fieldnorm_id(d), tf);
+            }
+        }
+        p.advance();
+    }
+    Ok(())
+}
+
+/// The documents of each prefix of a search, per segment (made once, for
+/// the match set and for the scores of the candidates).
+pub(super) type PrefixBits = HashMap<(tantivy::schema::Field, String), Bits>;
+
+/// Like [`node_bits`], without the terms already swept (`covered`);
+/// prefixes are kept in `prefixes`.
+pub(super) fn rest_bits(
+    node: &query::Node,
+    segment: &SegmentReader,
+    covered: &std::collections::HashSet<(tantivy::schema::Field, &str)>,
+    prefixes: &mut PrefixBits,
+    bits: &mut Bits,
+) -> Result<()> {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) if covered.contains(&(*field, text.as_str())) => Ok(()),
+        Node::Prefix(field, text, _) => {
+            let key = (*field, text.clone());
+            if !prefixes.contains_key(&key) {
+                let mut b = Bits::new(segment.max_doc());
+                or_prefix(segment, *field, text, &mut b)?;
+                prefixes.insert(key.clone(), b);
+            }
+            if let Some(b) = prefixes.get(&key) {
+                bits.or(b);
+            }
+            Ok(())
+        }
+        Node::Boost(inner, _) => rest_bits(inner, segment, covered, prefixes, bits),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, prefixes, bits)),
+        _ => node_bits(node, segment, bits),
+    }
+}
+
+/// Scores single documents by a [`query::Node`] tree, seeking each term's
+/// postings (tantivy's union scorers fill a window of 4,096 documents at
+/// every seek, as costly as scoring them all). Terms score as tantivy's
+/// term scorers do (BM25 with the boosts of their ancestors multiplied in
+/// the same order), prefixes score their boost, and nodes combine scores
+/// as tantivy's do: a document scores as in a search of the whole query.
+pub(super) enum Eval {
+    Term(tantivy::postings::SegmentPostings, tantivy::fieldnorm::FieldNormReader, tantivy::query::Bm25Weight),
+    Const(Bits, Score),
+    Never,
+    DisMax(Vec<Eval>, f32),
+    Any(Vec<Eval>),
+    All(Vec<Eval>),
+}
+
+impl Eval {
+    /// `boost` is the product of the ancestors' boosts, as tantivy passes it down.
+    pub(super) fn new(
+        node: &query::Node,
+        segment: &SegmentReader,
+        stats: &mut Stats<'_>,
+        prefixes: &PrefixBits,
+        boost: f32,
+    ) -> Result<Self> {
+        use query::Node;
+        let all = |nodes: &[Node], stats: &mut Stats<'_>| {
+            nodes.iter().map(|n| Eval::new(n, segment, stats, prefixes, boost)).collect::<Result<Vec<_>>>()
+        };
+        Ok(match node {
+            Node::Term(field, text, b) => {
+                let term = Term::from_field_text(*field, text);
+                let inverted = segment.inverted_index(*field).map_err(tantivy_err)?;
+                match inverted.read_postings(&term, IndexRecordOption::WithFreqs).map_err(io_err)? {
+                    Some(postings) => Eval::Term(postings, fieldnorms(segment, *field)?, stats.weight(&term)?.boost_by(boost * *b)),
+                    None => Eval::Never,
+                }
+            }
+            Node::Prefix(field, text, b) => {
+                let bits = match prefixes.get(&(*field, text.clone())) {
+                    Some(bits) => bits.clone(),
+                    None => {
+                        let mut bits = Bits::new(segment.max_doc());
+                        or_prefix(segment, *field, text, &mut bits)?;
+                        bits
+                    }
+                };
+                Eval::Const(bits, boost * *b)
+            }
+            Node::Boost(inner, b) => Eval::new(inner, segment, stats, prefixes, boost * *b)?,
+            Node::DisMax(nodes, tie) => Eval::DisMax(all(nodes, stats)?, *tie),
+            Node::Any(nodes) => Eval::Any(all(nodes, stats)?),
+            Node::All(nodes) => Eval::All(all(nodes, stats)?),
+        })
+    }
+
+    /// The score of `doc`, if it matches. Documents must come in
+    /// increasing order.
+    pub(super) fn score(&mut self, doc: u32) -> Option<Score> {
+        use tantivy::postings::Postings;
+        match self {
+            Eval::Term(p, norms, w) => {
+                if p.doc() < doc {
+                    p.seek(doc);
+                }
+                (p.doc() == doc).then(|| w.score(norms.fieldnorm_id(doc), p.term_freq()))
+            }
+            Eval::Const(bits, score) => bits.contains(doc).then_some(*score),
+            Eval::Never => None,
+            Eval::DisMax(nodes, tie) => {
+                let (mut max, mut sum, mut any) = (0.0 as Score, 0.0 as Score, false);
+                for n in nodes {
+                    if let Some(x) = n.score(doc) {
+                        max = Score::max(x, max);
+                        sum += x;
+                        any = true;
+                    }
+                }
+                any.then(|| max + (sum - max) * *tie)
+            }
+            Eval::Any(nodes) => {
+                let (mut sum, mut any) = (0.0 as Score, false);
+                for n in nodes {
+                    if let Some(x) = n.score(doc) {
+                        sum += x;
+                        any = true;
+                    }
+                }
+                any.then_some(sum)
+            }
+            Eval::All(nodes) => {
+                let mut sum = 0.0 as Score;
+                for n in nodes {
+                    sum += n.score(doc)?;
+                }
+                Some(sum)
+            }
+        }
+    }
+}
+
+/// Matching documents up to which every match is ranked in full; above,
+/// a first pass picks the candidates.
+pub(super) const EXHAUSTIVE_LIMIT: usize = 1_000;
+
+/// Fewest candidates the first pass keeps (four times the window when larger).
+pub(super) const CANDIDATES: usize = 200;
+
+/// Most words a prefix stands for in the first pass (the most frequent;
+/// the full ranking and the count take them all).
+pub(super) const PREFIX_TERMS: usize = 24;
+
+/// A set of document ids of one segment.
+#[derive(Clone)]
+pub(super) struct Bits(pub(super) Vec<u64>);
+
+impl Bits {
+    pub(super) fn new(max_doc: u32) -> Self {
+        Bits(vec![0; (max_doc as usize).div_ceil(64)])
+    }
+
+    pub(super) fn insert(&mut self, doc: u32) {
+        if let Some(w) = self.0.get_mut((doc >> 6) as usize) {
+            *w |= 1 << (doc & 63);
+        }
+    }
+
+    pub(super) fn contains(&self, doc: u32) -> bool {
+        self.0.get((doc >> 6) as usize).is_some_and(|w| w & (1 << (doc & 63)) != 0)
+    }
+
+    pub(super) fn or(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    pub(super) fn and(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+
+    pub(super) fn and_not(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
+    }
+
+    pub(super) fn docs(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.0.iter().map(|w| w.count_ones() as usize).sum());
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push((i as u32) * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        out
+    }
+}
+
+/// The facets and kind of every document of a segment.
+pub(super) struct SegmentFacets {
+    /// Per document, where its facets start in `ords` (one more entry at the end).
+    pub(super) starts: Vec<u32>,
+    /// Facet ordinals of the segment.
+    pub(super) ords: Vec<u32>,
+    /// Per facet ordinal: root and value (`area`, `caccia`).
+    pub(super) names: Vec<(String, String)>,
+    /// Per document: item, office or person.
+    pub(super) kinds: Vec<HitKind>,
+    /// Per document: its scope (0 published, 1 workspace, 2 org, 3 none).
+    pub(super) scopes: Vec<u8>,
+}
+
+impl SegmentFacets {
+    pub(super) fn build(segment: &SegmentReader) -> Result<Self> {
+        let reader = segment.facet_reader("facets").map_err(tantivy_err)?;
+        let mut names = Vec::with_capacity(reader.num_facets());
+        let mut facet = tantivy::schema::Facet::root();
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet).map_err(tantivy_err)?;
+            let path = facet.to_path();
+            names.push((path.first().copied().unwrap_or_default().to_owned(), path.last().copied().unwrap_or_default().to_owned()));
+        }
+        let kind_of_ord: Vec<Option<HitKind>> = names.iter().map(|(r, v)| if r == "kind" { HitKind::parse(v) } else { None }).collect();
+        let max_doc = segment.max_doc();
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords = Vec::with_capacity(max_doc as usize * 4);
+        let mut kinds = Vec::with_capacity(max_doc as usize);
+        starts.push(0);
+        for doc in 0..max_doc {
+            let mut kind = HitKind::Item;
+            for ord in reader.facet_ords(doc) {
+                ords.push(ord as u32);
+                if let Some(k) = kind_of_ord.get(ord as usize).copied().flatten() {
+                    kind = k;
+                }
+            }
+            starts.push(ords.len() as u32);
+            kinds.push(kind);
+        }
+        let mut scopes = vec![3u8; max_doc as usize];
+        let scope_field = segment.schema().get_field("scope").map_err(tantivy_err)?;
+        for (code, scope) in ["published", "workspace", "org"].iter().enumerate() {
+            let mut bits = Bits::new(max_doc);
+            or_term(segment, &Term::from_field_text(scope_field, scope), &mut bits)?;
+            for doc in bits.docs() {
+                if let Some(s) = scopes.get_mut(doc as usize) {
+                    *s = code as u8;
+                }
+            }
+        }
+        Ok(SegmentFacets { starts, ords, names, kinds, scopes })
+    }
+
+    pub(super) fn scope(&self, doc: u32) -> u8 {
+        self.scopes.get(doc as usize).copied().unwrap_or(3)
+    }
+
+    pub(super) fn of(&self, doc: u32) -> &[u32] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => &self.ords[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    pub(super) fn kind(&self, doc: u32) -> HitKind {
+        self.kinds.get(doc as usize).copied().unwrap_or(HitKind::Item)
+    }
+}
+
+/// The indexed words of `field` that start with `prefix`, most frequent first.
+pub(super) fn prefix_terms(searcher: &tantivy::Searcher, field: tantivy::schema::Field, prefix: &str, most: usize) -> Result<Vec<String>> {
+    let mut freq: HashMap<String, u32> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+        let mut stream = prefix_range(inverted.terms(), prefix)?;
+        while stream.advance() {
+            if !stream.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            if let Ok(t) = std::str::from_utf8(stream.key()) {
+                *freq.entry(t.to_owned()).or_default() += stream.value().doc_freq;
+            }
+        }
+    }
+    let mut ranked: Vec<(String, u32)> = freq.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(ranked.into_iter().take(most).map(|(t, _)| t).collect())
+}
+
+/// A candidate of the first pass, ordered by score (lowest first in the heap).
+pub(super) struct Candidate(pub(super) Score, pub(super) u32, pub(super) u32);
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: the heap's top is the weakest candidate (ties: the later document).
+        other.0.total_cmp(&self.0).then((self.1, self.2).cmp(&(other.1, other.2)))
+    }
+}
