@@ -239,12 +239,17 @@ pub(crate) fn transaction(
     let mut rolled_back = false;
     let result = kb.write(|w| {
         f(w, report)?;
-        if dry_run || (strict && report.count(Outcome::Rejected) > 0) {
-            rolled_back = true;
+        rolled_back = dry_run || (strict && report.count(Outcome::Rejected) > 0);
+        if rolled_back {
             return Err(kb::Error::invalid("import", DRY_RUN));
         }
         Ok(())
     });
+    outcome(result, rolled_back, dry_run, path, report)
+}
+
+/// What a rolled-back or failed import write means for the caller.
+fn outcome(result: kb::Result<()>, rolled_back: bool, dry_run: bool, path: &Path, report: &ImportReport) -> Result<()> {
     match result {
         Ok(()) => Ok(()),
         Err(_) if rolled_back && dry_run => Ok(()),
@@ -268,20 +273,14 @@ pub(crate) fn bulk_transaction(
     let before = report.clone();
     let result = kb.write_bulk(|w| {
         *report = before.clone();
-        rolled_back = false;
         f(w, report)?;
-        if dry_run || (strict && report.count(Outcome::Rejected) > 0) {
-            rolled_back = true;
+        rolled_back = dry_run || (strict && report.count(Outcome::Rejected) > 0);
+        if rolled_back {
             return Err(kb::Error::invalid("import", DRY_RUN));
         }
         Ok(())
     });
-    match result {
-        Ok(()) => Ok(()),
-        Err(_) if rolled_back && dry_run => Ok(()),
-        Err(_) if rolled_back => Err(Error::RowsRejected { path: path.to_owned(), rejected: report.count(Outcome::Rejected) }),
-        Err(e) => Err(e.into()),
-    }
+    outcome(result, rolled_back, dry_run, path, report)
 }
 
 /// Existing items by normalised title (published and working revisions).
