@@ -32,7 +32,8 @@ impl Level {
         }
     }
 
-    fn from_iri(iri: &str) -> Option<Self> {
+    /// The level named by an ontology individual.
+    pub fn from_iri(iri: &str) -> Option<Self> {
         match iri {
             cc::LEVEL_BASE => Some(Level::Base),
             cc::LEVEL_ADVANCED => Some(Level::Advanced),

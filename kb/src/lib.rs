@@ -27,7 +27,7 @@ mod inference;
 mod item;
 mod lifecycle;
 mod org;
-mod rdf;
+pub mod rdf;
 mod revisions;
 mod roles;
 mod saved_queries;

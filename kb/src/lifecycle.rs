@@ -19,7 +19,7 @@ use crate::roles::{Actor, Graph, Role};
 use crate::store::Kb;
 use crate::write::WriteTx;
 use chrono::{DateTime, Utc};
-use ontologies::vocab::{cc, dcterms, prov, rdf};
+use ontologies::vocab::{cc, dcterms, prov, rdf, rdfs};
 use oxigraph::model::{NamedNode, Quad, Term};
 use std::sync::atomic::Ordering;
 
@@ -54,6 +54,25 @@ impl Kb {
             let pairs = content.to_pairs(self, w, false)?;
             let id = self.allocate_id(w)?;
             self.insert_new_item(w, actor, Utc::now(), &id, pairs, State::Draft, None)?;
+            Ok(id)
+        })
+    }
+
+    /// Creates a draft derived from another resource, such as a resolved
+    /// ticket (KB-3, implicit feeding): second-level operators may propose
+    /// knowledge this way, and the draft then follows the approval
+    /// workflow. The first revision records `prov:wasDerivedFrom` the source.
+    pub fn propose_item(&self, actor: &Actor, content: &ItemContent, derived_from: &NamedNode, comment: &str) -> Result<String> {
+        actor.require("propose knowledge", &[Role::Publisher, Role::Admin, Role::OperatorL2])?;
+        self.write(|w| {
+            let pairs = content.to_pairs(self, w, false)?;
+            let id = self.allocate_id(w)?;
+            self.insert_new_item(w, actor, Utc::now(), &id, pairs, State::Draft, None)?;
+            let rev = revision_iri(self, &id, 1);
+            w.insert(&self.quad(&rev, prov::WAS_DERIVED_FROM, derived_from.clone(), Graph::Audit));
+            if !comment.trim().is_empty() {
+                w.insert(&self.quad(&rev, rdfs::COMMENT, lit(comment.trim()), Graph::Audit));
+            }
             Ok(id)
         })
     }

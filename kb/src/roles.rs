@@ -200,12 +200,21 @@ pub struct Actor {
     pub username: String,
     /// The user's roles.
     pub roles: RoleSet,
+    /// For staff of an administration office (role `office`): the code of
+    /// their office in the organisation chart. They see that office's requests.
+    pub office: Option<String>,
 }
 
 impl Actor {
     /// An actor with the given name and roles.
     pub fn new(username: impl Into<String>, roles: impl IntoIterator<Item = Role>) -> Self {
-        Self { username: username.into(), roles: RoleSet::new(roles) }
+        Self { username: username.into(), roles: RoleSet::new(roles), office: None }
+    }
+
+    /// The same actor, member of an office of the organisation chart.
+    pub fn with_office(mut self, office: Option<String>) -> Self {
+        self.office = office;
+        self
     }
 
     /// The built-in system actor used by the command line with administrator rights.

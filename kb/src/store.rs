@@ -222,14 +222,23 @@ impl Kb {
     /// inferred graph up to date with what `f` changed, commits, and
     /// returns `f`'s result. If `f` fails nothing is written.
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        self.write_with(f)
+    }
+
+    /// [`Kb::write`] for domain crates with their own error type (which
+    /// must wrap this crate's): the closure's error aborts the write.
+    pub fn write_with<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&mut WriteTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         let _guard = self.writer();
-        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: None };
+        let mut w = WriteTx { tx: self.inner.store.start_transaction().map_err(Error::from)?, changed: Vec::new(), bulk: None };
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
         let touched = self.touched(&w.changed);
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
-        w.tx.commit()?;
+        w.tx.commit().map_err(Error::from)?;
         self.invalidate_views(Some(&w.changed));
         if let (Some(g), Some(index)) = (generation, self.inner.search.get()) {
             index.notify(g, touched);

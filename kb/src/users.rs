@@ -8,7 +8,7 @@ use crate::store::Kb;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Utc;
-use ontologies::vocab::{cc, dcterms, rdf};
+use ontologies::vocab::{cc, dcterms, org, rdf};
 use oxigraph::model::{NamedOrBlankNode, Quad, Term};
 use serde::Serialize;
 
@@ -24,6 +24,8 @@ pub struct UserInfo {
     pub roles: Vec<Role>,
     /// Whether sign-in is disabled.
     pub disabled: bool,
+    /// Code of the office the user works for (staff of the administration).
+    pub office: Option<String>,
 }
 
 /// Checks a login name: 2–64 characters of `a-z`, `0-9`, `.`, `_`, `-`.
@@ -75,13 +77,14 @@ impl Kb {
     }
 
     fn info_from(quads: &[Quad]) -> Option<UserInfo> {
-        let mut info = UserInfo { username: String::new(), roles: Vec::new(), disabled: false };
+        let mut info = UserInfo { username: String::new(), roles: Vec::new(), disabled: false, office: None };
         for q in quads {
             let v = term_value(&q.object);
             match q.predicate.as_str() {
                 cc::USERNAME => info.username = v.to_owned(),
                 cc::ROLE => info.roles.extend(v.parse::<Role>().ok()),
                 cc::DISABLED => info.disabled = v == "true",
+                org::MEMBER_OF => info.office = v.rsplit_once("/id/office/").map(|(_, code)| code.to_owned()),
                 _ => {}
             }
         }
@@ -161,6 +164,23 @@ impl Kb {
     pub fn set_disabled(&self, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
         actor.require("manage users", &[Role::Admin])?;
         self.replace_user_values(username, cc::DISABLED, vec![lit_bool(disabled).into()])
+    }
+
+    /// Sets or clears the office a user works for (administrators only):
+    /// a user with the role `office` sees that office's requests.
+    pub fn set_user_office(&self, actor: &Actor, username: &str, office: Option<&str>) -> Result<()> {
+        actor.require("manage users", &[Role::Admin])?;
+        let values = match office.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let iri = self.office_iri(code);
+                if !self.store().describes(iri.as_ref(), self.graph(Graph::Org))? {
+                    return Err(Error::not_found("office", code));
+                }
+                vec![iri.into()]
+            }
+            None => Vec::new(),
+        };
+        self.replace_user_values(username, org::MEMBER_OF, values)
     }
 
     /// One account.
@@ -268,7 +288,7 @@ impl Kb {
         if info.disabled {
             return Err(Error::BadCredentials);
         }
-        Ok(Actor::new(info.username, info.roles))
+        Ok(Actor::new(info.username, info.roles).with_office(info.office))
     }
 
     /// Checks a password and returns the actor. Unknown users, wrong
@@ -285,6 +305,6 @@ impl Kb {
         if info.disabled || Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
             return Err(Error::BadCredentials);
         }
-        Ok(Actor::new(info.username, info.roles))
+        Ok(Actor::new(info.username, info.roles).with_office(info.office))
     }
 }

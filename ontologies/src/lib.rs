@@ -132,8 +132,15 @@ mod tests {
     #[test]
     fn every_cc_term_is_declared_with_bilingual_label_and_comment() -> TestResult {
         let g = parse(ONTOLOGY_TTL, None)?;
-        let declarations =
-            [vocab::owl::CLASS, vocab::owl::OBJECT_PROPERTY, vocab::owl::DATATYPE_PROPERTY, vocab::cc::STATE, vocab::cc::LEVEL];
+        let declarations = [
+            vocab::owl::CLASS,
+            vocab::owl::OBJECT_PROPERTY,
+            vocab::owl::DATATYPE_PROPERTY,
+            vocab::cc::STATE,
+            vocab::cc::LEVEL,
+            vocab::cc::TICKET_STATE,
+            vocab::cc::CHANNEL_CLASS,
+        ];
         let mut problems = Vec::new();
         for term in vocab::cc::ALL {
             if !declarations.iter().any(|class| has_type(&g, term, class)) {

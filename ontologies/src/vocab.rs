@@ -145,6 +145,122 @@ vocabulary!(
     SAVED_QUERY = "savedQuery",
     /// Property: the text of a saved SPARQL query.
     SPARQL_TEXT = "sparqlText",
+    /// Class: service request ticket.
+    TICKET = "Ticket",
+    /// Class: ticket state.
+    TICKET_STATE = "TicketState",
+    /// Class: channel.
+    CHANNEL_CLASS = "Channel",
+    /// Class: ticket activity.
+    TICKET_ACTIVITY = "TicketActivity",
+    /// Class: call-back.
+    CALL_BACK = "CallBack",
+    /// Class: return-call request.
+    RETURN_CALL_REQUEST = "ReturnCallRequest",
+    /// State individual: new.
+    TICKET_NEW = "TicketNew",
+    /// State individual: at first level.
+    TICKET_AT_L1 = "TicketAtL1",
+    /// State individual: in the second-level inbox.
+    TICKET_L2_INBOX = "TicketL2Inbox",
+    /// State individual: at second level.
+    TICKET_AT_L2 = "TicketAtL2",
+    /// State individual: forwarded to an office.
+    TICKET_AT_OFFICE = "TicketAtOffice",
+    /// State individual: answered by the office.
+    TICKET_OFFICE_ANSWERED = "TicketOfficeAnswered",
+    /// State individual: in third-level triage.
+    TICKET_L3_TRIAGE = "TicketL3Triage",
+    /// State individual: incomplete request.
+    TICKET_INCOMPLETE = "TicketIncomplete",
+    /// State individual: closed.
+    TICKET_CLOSED = "TicketClosed",
+    /// State individual: rejected.
+    TICKET_REJECTED = "TicketRejected",
+    /// Channel individual: phone.
+    CHANNEL_PHONE = "ChannelPhone",
+    /// Channel individual: e-mail.
+    CHANNEL_EMAIL = "ChannelEmail",
+    /// Channel individual: fax.
+    CHANNEL_FAX = "ChannelFax",
+    /// Channel individual: voicemail.
+    CHANNEL_VOICEMAIL = "ChannelVoicemail",
+    /// Channel individual: web form.
+    CHANNEL_WEB_FORM = "ChannelWebForm",
+    /// Channel individual: other.
+    CHANNEL_OTHER = "ChannelOther",
+    /// State individual: ticket state.
+    TICKET_STATE_PROP = "ticketState",
+    /// Property: channel.
+    CHANNEL = "channel",
+    /// Property: requester.
+    REQUESTER = "requester",
+    /// Property: related contact.
+    RELATED_CONTACT = "relatedContact",
+    /// Property: related ticket.
+    RELATED_TICKET = "relatedTicket",
+    /// Property: related resource.
+    RELATED_RESOURCE = "relatedResource",
+    /// Property: priority.
+    PRIORITY = "priority",
+    /// Property: taken in charge at.
+    TAKEN_IN_CHARGE_AT = "takenInChargeAt",
+    /// Property: closed at.
+    CLOSED_AT = "closedAt",
+    /// Property: answer given.
+    ANSWER_GIVEN = "answerGiven",
+    /// Property: resolved at level.
+    RESOLVED_AT_LEVEL = "resolvedAtLevel",
+    /// Property: first-contact resolution.
+    FIRST_CONTACT_RESOLUTION = "firstContactResolution",
+    /// Property: incomplete request.
+    INCOMPLETE_REQUEST = "incompleteRequest",
+    /// Property: data requests.
+    DATA_REQUESTS = "dataRequests",
+    /// Property: assigned office.
+    ASSIGNED_OFFICE = "assignedOffice",
+    /// Property: assignee.
+    ASSIGNEE = "assignee",
+    /// Property: knowledge item used.
+    USED_ITEM = "usedItem",
+    /// Property: version.
+    VERSION = "version",
+    /// Property: last ticket number.
+    LAST_TICKET_NUMBER = "lastTicketNumber",
+    /// Property: on ticket.
+    ON_TICKET = "onTicket",
+    /// Property: to office.
+    TO_OFFICE = "toOffice",
+    /// Property: suggested office.
+    SUGGESTED_OFFICE = "suggestedOffice",
+    /// Property: due at.
+    DUE_AT = "dueAt",
+    /// Property: done at.
+    DONE_AT = "doneAt",
+    /// Property: outcome.
+    OUTCOME = "outcome",
+    /// Property: caller.
+    CALLER = "caller",
+    /// Property: for person.
+    FOR_PERSON = "forPerson",
+    /// Property: call-back number.
+    CALLBACK_NUMBER = "callbackNumber",
+    /// Property: contact merged into.
+    CONTACT_MERGED_INTO = "contactMergedInto",
+    /// Class: outgoing message.
+    OUTGOING_MESSAGE = "OutgoingMessage",
+    /// Property: message kind.
+    MESSAGE_KIND = "messageKind",
+    /// Property: message body.
+    MESSAGE_BODY = "messageBody",
+    /// Property: delivery status.
+    DELIVERY_STATUS = "deliveryStatus",
+    /// Property: delivery attempts.
+    ATTEMPTS = "attempts",
+    /// Property: last delivery error.
+    LAST_ERROR = "lastError",
+    /// Property: next delivery attempt.
+    NEXT_ATTEMPT_AT = "nextAttemptAt",
 });
 
 vocabulary!(

@@ -54,6 +54,8 @@ pub struct Session {
     pub username: String,
     /// Roles at sign-in.
     pub roles: Vec<Role>,
+    /// The office of administration staff.
+    pub office: Option<String>,
     /// The CSRF token of this session.
     pub csrf: String,
     last_seen: Instant,
@@ -79,6 +81,7 @@ impl Sessions {
         let s = Session {
             username: actor.username.clone(),
             roles: actor.roles.iter().collect(),
+            office: actor.office.clone(),
             csrf: random_token(),
             last_seen: Instant::now(),
         };
@@ -214,6 +217,11 @@ impl User {
             "can_review": r(Role::Approver) || r(Role::Admin),
             "is_admin": r(Role::Admin),
             "can_sparql": r(Role::Analyst) || r(Role::Admin),
+            "can_crm": r(Role::OperatorL1) || r(Role::OperatorL2) || r(Role::Supervisor) || r(Role::Admin),
+            "is_l2": r(Role::OperatorL2) || r(Role::Supervisor) || r(Role::Admin),
+            "is_office": r(Role::Office),
+            "office": self.actor.office,
+            "can_gaps": r(Role::Publisher) || r(Role::Approver) || r(Role::Supervisor) || r(Role::Admin) || r(Role::OperatorL2),
         })
     }
 }
@@ -258,7 +266,7 @@ impl FromRequestParts<AppState> for User {
         }
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(unauthenticated(parts)) };
         let Some(s) = state.sessions.get(&token) else { return Err(unauthenticated(parts)) };
-        Ok(User { actor: Actor::new(s.username, s.roles), csrf: s.csrf, lang })
+        Ok(User { actor: Actor::new(s.username, s.roles).with_office(s.office), csrf: s.csrf, lang })
     }
 }
 

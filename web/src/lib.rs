@@ -21,6 +21,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use crm::Crm;
 use kb::Kb;
 use serde_json::json;
 use std::sync::Arc;
@@ -30,11 +31,13 @@ use std::sync::Arc;
 pub struct WebConfig {
     /// Largest accepted upload (workbooks, RDF), in bytes.
     pub max_upload_bytes: usize,
+    /// CRM settings (calendar, SLA clocks).
+    pub crm: crm::CrmConfig,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { max_upload_bytes: 50 * 1024 * 1024 }
+        Self { max_upload_bytes: 50 * 1024 * 1024, crm: crm::CrmConfig::default() }
     }
 }
 
@@ -43,6 +46,8 @@ impl Default for WebConfig {
 pub struct AppState {
     /// The knowledge base.
     pub kb: Kb,
+    /// Contacts and tickets.
+    pub crm: Crm,
     /// Signed-in sessions and sign-in throttling.
     pub sessions: Arc<auth::Sessions>,
     /// Templates.
@@ -52,14 +57,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `kb` with default settings.
-    pub fn new(kb: Kb) -> Self {
+    /// State over `kb` with default settings. Fails when the CRM's
+    /// ticket board cannot be read from the graph.
+    pub fn new(kb: Kb) -> Result<Self, crm::Error> {
         Self::with_config(kb, WebConfig::default())
     }
 
     /// State over `kb` with `config`.
-    pub fn with_config(kb: Kb, config: WebConfig) -> Self {
-        Self { kb, sessions: Arc::default(), ui: Arc::new(ui::Ui::new()), config: Arc::new(config) }
+    pub fn with_config(kb: Kb, config: WebConfig) -> Result<Self, crm::Error> {
+        let crm = Crm::open(kb.clone(), &config.crm)?;
+        Ok(Self { kb, crm, sessions: Arc::default(), ui: Arc::new(ui::Ui::new()), config: Arc::new(config) })
+    }
+
+    /// Runs blocking work on the CRM off the async threads.
+    pub async fn crm<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Crm) -> Result<T, ui::AppError> + Send + 'static,
+    ) -> Result<T, ui::AppError> {
+        let crm = self.crm.clone();
+        tokio::task::spawn_blocking(move || f(&crm)).await?
     }
 
     /// Runs blocking work on the graph off the async threads.

@@ -276,7 +276,8 @@ fn run(cli: &Cli) -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
                 tracing::info!(%addr, "centralino listening");
                 println!("centralino listening on http://{}", listener.local_addr()?);
-                let app = web::app(web::AppState::new(kb));
+                let state = web::AppState::with_config(kb, web::WebConfig { crm: settings.crm.clone(), ..web::WebConfig::default() })?;
+                let app = web::app(state);
                 axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;

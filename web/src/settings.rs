@@ -17,11 +17,13 @@ pub struct Settings {
     pub port: u16,
     /// Knowledge base settings (`[kb]` table).
     pub kb: KbConfig,
+    /// CRM settings (`[crm]`, `[crm.calendar]`, `[crm.sla]` tables).
+    pub crm: crm::CrmConfig,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { host: "127.0.0.1".into(), port: 8080, kb: KbConfig::default() }
+        Self { host: "127.0.0.1".into(), port: 8080, kb: KbConfig::default(), crm: crm::CrmConfig::default() }
     }
 }
 
@@ -73,6 +75,18 @@ mod tests {
         assert!(!s.kb.four_eyes);
         s.apply_env(|k| (k == "CENTRALINO_PORT").then(|| "9100".to_owned()))?;
         assert_eq!(s.port, 9100);
+        Ok(())
+    }
+
+    #[test]
+    fn crm_calendar_and_clocks_are_configurable() -> Result<()> {
+        let s: Settings = toml::from_str(
+            "[crm.calendar]\nlocal_holidays = [\"04-23\"]\n[crm.calendar.hours]\nsaturday = [\"08:00-13:00\"]\n[crm.sla]\nresolve_in_working_hours = false\n",
+        )?;
+        assert_eq!(s.crm.calendar.local_holidays, vec!["04-23"]);
+        assert!(s.crm.calendar.hours.contains_key("saturday"));
+        assert!(!s.crm.sla.resolve_in_working_hours);
+        assert_eq!(s.crm.sla.take_in_charge_hours, 4);
         Ok(())
     }
 

@@ -49,6 +49,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_export.html", include_str!("../templates/admin_export.html")),
     ("admin_stats.html", include_str!("../templates/admin_stats.html")),
     ("sparql.html", include_str!("../templates/sparql.html")),
+    ("tickets.html", include_str!("../templates/tickets.html")),
+    ("ticket.html", include_str!("../templates/ticket.html")),
+    ("ticket_new.html", include_str!("../templates/ticket_new.html")),
+    ("callbacks.html", include_str!("../templates/callbacks.html")),
+    ("contacts.html", include_str!("../templates/contacts.html")),
+    ("contact.html", include_str!("../templates/contact.html")),
+    ("return_calls.html", include_str!("../templates/return_calls.html")),
+    ("kb_gaps.html", include_str!("../templates/kb_gaps.html")),
 ];
 
 impl Ui {
@@ -68,6 +76,10 @@ impl Ui {
                 Ok(d) => d.format("%d/%m/%Y").to_string(),
                 Err(_) => s,
             }
+        });
+        env.add_filter("truncate", |v: String, n: Option<usize>| -> String {
+            let n = n.unwrap_or(80);
+            if v.chars().count() <= n { v } else { format!("{}…", v.chars().take(n).collect::<String>().trim_end()) }
         });
         env.add_filter("slug", |v: String| -> String { v.rsplit('/').next().unwrap_or_default().to_owned() });
         env.add_filter("datetime", |v: Value| -> String {
@@ -634,6 +646,19 @@ impl From<kb::Error> for AppError {
             | E::SparqlEvaluation(_)
             | E::SparqlUpdate(_) => AppError::BadRequest(e.to_string()),
             _ => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crm::Error> for AppError {
+    fn from(e: crm::Error) -> Self {
+        use crm::Error as E;
+        match e {
+            E::Kb(k) => AppError::from(k),
+            E::Forbidden { .. } => AppError::Forbidden(e.to_string()),
+            E::NotFound { .. } => AppError::NotFound(e.to_string()),
+            E::IllegalTransition { .. } | E::Stale { .. } => AppError::Conflict(e.to_string()),
+            E::InvalidValue { .. } | E::MissingField { .. } => AppError::BadRequest(e.to_string()),
         }
     }
 }

@@ -434,7 +434,8 @@ async fn a_bad_upload_gives_a_clear_error_and_writes_nothing() {
     assert_eq!(quads(&t), before);
     assert_eq!(pending_uploads(&t), 0);
     // Larger than the limit: refused, nothing kept.
-    let small = web::app(web::AppState::with_config(t.kb.clone(), web::WebConfig { max_upload_bytes: 4096 }));
+    let small =
+        web::app(web::AppState::with_config(t.kb.clone(), web::WebConfig { max_upload_bytes: 4096, ..Default::default() }).expect("state"));
     let mut b = Browser { app: small, cookies: Vec::new(), csrf: String::new() };
     b.login("admin", common::PASSWORD).await;
     let big = vec![b'x'; 10_000];

@@ -47,7 +47,7 @@ fn fixture() -> Fixture {
     )
     .unwrap();
     let concept = kb.concepts(Some(kb.areas_scheme().as_str())).unwrap()[0].iri.clone();
-    let app = web::app(web::AppState::new(kb.clone()));
+    let app = web::app(web::AppState::new(kb.clone()).expect("state"));
     Fixture { _dir: dir, kb, app, concept }
 }
 
@@ -238,7 +238,7 @@ async fn catalogue_tokens_and_the_openapi_document() {
     assert_json_error(s, &b, StatusCode::NOT_FOUND);
 
     // A browser session without the CSRF header may not change anything.
-    let state = web::AppState::new(f.kb.clone());
+    let state = web::AppState::new(f.kb.clone()).expect("state");
     let app = web::app(state.clone());
     let session = state.sessions.open(&Actor::new("analista", [Role::Analyst]));
     let req = Request::post("/api/v1/tokens")

@@ -54,7 +54,7 @@ fn serve(kb: Kb) -> SocketAddr {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            let app = web::app(web::AppState::new(kb));
+            let app = web::app(web::AppState::new(kb).expect("state"));
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
     });
@@ -244,7 +244,7 @@ fn enc(s: &str) -> String {
 #[tokio::test]
 async fn negotiation_errors_and_the_query_page() {
     let f = fixture();
-    let state = web::AppState::new(f.kb.clone());
+    let state = web::AppState::new(f.kb.clone()).expect("state");
     let app = web::app(state.clone());
     let token = f.kb.create_token(&Actor::system(), "analista", "t").unwrap();
     let bearer = format!("Bearer {token}");
@@ -365,7 +365,7 @@ async fn negotiation_errors_and_the_query_page() {
 #[tokio::test]
 async fn a_busy_sparql_pool_does_not_block_searches() {
     let f = fixture_with(KbConfig { sparql_timeout_secs: 4, ..KbConfig::default() });
-    let app = web::app(web::AppState::new(f.kb.clone()));
+    let app = web::app(web::AppState::new(f.kb.clone()).expect("state"));
     let token = f.kb.create_token(&Actor::system(), "analista", "t").unwrap();
     let op = f.kb.create_token(&Actor::system(), "operatore", "t").unwrap();
     // Keep every SPARQL worker busy with a slow query.

@@ -28,11 +28,13 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 mod account;
 mod catalogue;
+mod crm_api;
 mod dto;
 mod items;
 
 use account::*;
 use catalogue::*;
+use crm_api::*;
 pub use dto::*;
 use items::*;
 
@@ -64,6 +66,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/offices/{code}", get(office))
         .route("/api/v1/people", get(people))
         .route("/api/v1/people/{number}", get(person))
+        .route("/api/v1/tickets", get(list_tickets).post(open_ticket))
+        .route("/api/v1/tickets/{id}", get(get_ticket))
+        .route("/api/v1/tickets/{id}/actions", post(act))
+        .route("/api/v1/tickets/{id}/suggestions", get(suggestions))
+        .route("/api/v1/tickets/{id}/propose", post(propose))
+        .route("/api/v1/contacts", get(find_contacts).post(create_contact))
+        .route("/api/v1/contacts/{id}", get(get_contact).put(update_contact))
+        .route("/api/v1/contacts/{id}/merge", post(merge_contacts))
+        .route("/api/v1/callbacks", get(list_callbacks).post(schedule_callback))
+        .route("/api/v1/callbacks/{id}/done", post(callback_done))
+        .route("/api/v1/return-calls", get(list_return_calls).post(create_return_call))
+        .route("/api/v1/return-calls/{id}/done", post(return_call_done))
+        .route("/api/v1/kb-gaps", get(kb_gaps))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/api", any(not_found))
@@ -195,7 +210,7 @@ impl Modify for BearerAuth {
     info(
         title = "centralino API",
         version = "1",
-        description = "Knowledge items, search, classification and organisation chart of the centralino contact centre. Errors are JSON objects {\"error\": {\"status\", \"message\"}}. SPARQL is at /sparql (SPARQL 1.1 Protocol) and every IRI below /id/ dereferences as linked data."
+        description = "Knowledge items, search, classification and organisation chart, contacts and tickets of the centralino contact centre. Errors are JSON objects {\"error\": {\"status\", \"message\"}}. SPARQL is at /sparql (SPARQL 1.1 Protocol) and every IRI below /id/ dereferences as linked data."
     ),
     paths(
         account::me,
@@ -213,6 +228,24 @@ impl Modify for BearerAuth {
         catalogue::office,
         catalogue::people,
         catalogue::person,
+        crm_api::list_tickets,
+        crm_api::open_ticket,
+        crm_api::get_ticket,
+        crm_api::act,
+        crm_api::suggestions,
+        crm_api::propose,
+        crm_api::find_contacts,
+        crm_api::create_contact,
+        crm_api::get_contact,
+        crm_api::update_contact,
+        crm_api::merge_contacts,
+        crm_api::list_callbacks,
+        crm_api::schedule_callback,
+        crm_api::callback_done,
+        crm_api::list_return_calls,
+        crm_api::create_return_call,
+        crm_api::return_call_done,
+        crm_api::kb_gaps,
         account::list_tokens,
         account::create_token,
         account::revoke_token
@@ -224,6 +257,7 @@ impl Modify for BearerAuth {
         (name = "items", description = "Knowledge items and their life cycle"),
         (name = "search", description = "Search and suggestions"),
         (name = "catalogue", description = "Classification tree and organisation chart"),
+        (name = "crm", description = "Contacts, tickets and their path across levels and offices, call-backs, return calls"),
         (name = "account", description = "The signed-in account and its API tokens")
     )
 )]

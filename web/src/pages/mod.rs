@@ -7,9 +7,11 @@ mod admin_org;
 mod admin_stats;
 mod admin_transfer;
 mod admin_users;
+mod contacts;
 mod editor;
 mod operator;
 mod session;
+mod tickets;
 
 use crate::AppState;
 use axum::Router;
@@ -17,7 +19,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 /// Every page route.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(session::routes()).merge(operator::routes()).merge(editor::routes()).merge(admin::routes())
+    Router::new()
+        .merge(session::routes())
+        .merge(operator::routes())
+        .merge(editor::routes())
+        .merge(admin::routes())
+        .merge(tickets::routes())
+        .merge(contacts::routes())
 }
 
 /// A redirect after a successful form (303 See Other).

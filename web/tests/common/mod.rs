@@ -38,7 +38,7 @@ impl TestApp {
             }
         }
         kb.wait_for_search(std::time::Duration::from_secs(10)).unwrap();
-        let state = web::AppState::new(kb.clone());
+        let state = web::AppState::new(kb.clone()).expect("state");
         let app = web::app(state.clone());
         TestApp { dir, kb, state, app }
     }

@@ -1,0 +1,158 @@
+//! The centralino CRM: contacts, tickets ("RS") and their path across the
+//! first, second and third level and the offices of the administration
+//! (Allegato A of the tender), the service calendar and the SLA clocks of
+//! offline requests.
+//!
+//! Everything is stored as triples in the knowledge graph's `crm` graph
+//! (vCard contacts, `cc:Ticket`s, `cc:TicketActivity`s as PROV activities),
+//! written through [`kb::Kb::write`]: one transaction per operation under
+//! the single writer, so a refused operation changes nothing. The
+//! [`Board`] keeps every ticket's filter and sort keys in memory for fast
+//! lists; it is derived from the graph at start.
+
+mod board;
+pub mod calendar;
+mod contact;
+mod error;
+mod flow;
+mod followup;
+mod knowledge;
+mod mail;
+pub mod sla;
+mod ticket;
+
+pub use board::{Board, BoardCounts, BoardPage, Sort, StateCount, TicketFilter};
+pub use calendar::{Calendar, CalendarConfig};
+pub use contact::{Contact, ContactInput, ContactKind, normalize_email, normalize_phone, validate_contact_id};
+pub use error::{Error, Result};
+pub use flow::{Action, TicketEvent, TicketListing, TicketPage, TicketSummary};
+pub use followup::{CallBack, NewReturnCall, ReturnCall};
+pub use knowledge::{GapCluster, GapReport, TermCount};
+pub use mail::{Delivery, MailConfig, MessageKind, OutgoingMessage, TlsMode};
+pub use sla::{Clock, Clocks, Deadlines, SlaConfig};
+pub use ticket::{Channel, Desk, NewTicket, Priority, ResolvedAt, Ticket, TicketId, TicketState};
+
+use chrono::{DateTime, Utc};
+use kb::rdf::Reader;
+use kb::{Graph, Kb};
+use ontologies::vocab::{cc, rdf};
+use oxigraph::model::{NamedNode, NamedOrBlankNode};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
+
+/// The CRM settings (`[crm]` in `centralino.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrmConfig {
+    /// Service hours and holidays.
+    pub calendar: CalendarConfig,
+    /// SLA clocks of offline requests.
+    pub sla: SlaConfig,
+    /// Outgoing e-mail.
+    pub mail: MailConfig,
+}
+
+/// The CRM: cheap to clone, safe to share between threads.
+#[derive(Clone)]
+pub struct Crm {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    kb: Kb,
+    config: CrmConfig,
+    graph: NamedNode,
+    clocks: Clocks,
+    board: RwLock<Board>,
+    /// Wakes the e-mail sender when a message is queued.
+    mail_wakeup: Condvar,
+    mail_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm").field("tickets", &self.board().len()).finish()
+    }
+}
+
+/// The current instant (one place, so that tests read clearly).
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+impl Crm {
+    /// Opens the CRM on a knowledge base: validates the configuration and
+    /// loads the ticket board from the graph.
+    pub fn open(kb: Kb, config: &CrmConfig) -> Result<Self> {
+        let calendar = Calendar::new(&config.calendar)?;
+        let clocks = Clocks::new(calendar, config.sla.clone());
+        let graph = kb.graph(Graph::Crm).into_owned();
+        let crm = Crm {
+            inner: Arc::new(Inner {
+                kb,
+                config: config.clone(),
+                graph,
+                clocks,
+                board: RwLock::default(),
+                mail_wakeup: Condvar::new(),
+                mail_lock: Mutex::new(()),
+            }),
+        };
+        crm.load_board()?;
+        Ok(crm)
+    }
+
+    /// One write transaction of the CRM (see [`Kb::write`]): an error from
+    /// `f` leaves the graph unchanged.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut kb::WriteTx<'_>) -> Result<T>) -> Result<T> {
+        self.inner.kb.write_with(f)
+    }
+
+    /// The knowledge base underneath.
+    pub fn kb(&self) -> &Kb {
+        &self.inner.kb
+    }
+
+    /// The clocks (calendar and SLA settings).
+    pub fn clocks(&self) -> &Clocks {
+        &self.inner.clocks
+    }
+
+    pub(crate) fn graph(&self) -> NamedNode {
+        self.inner.graph.clone()
+    }
+
+    /// The board (read lock).
+    pub fn board(&self) -> RwLockReadGuard<'_, Board> {
+        self.inner.board.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn board_upsert(&self, t: &Ticket) {
+        let mut b = self.inner.board.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        b.upsert(t, &self.inner.clocks);
+    }
+
+    pub(crate) fn board_requester_moved(&self, tickets: &[NamedNode], contact: &str) {
+        let ids: Vec<TicketId> = tickets.iter().filter_map(|t| TicketId::parse(ticket::local(t.as_str())).ok()).collect();
+        let mut b = self.inner.board.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        b.set_contact(&ids, contact);
+    }
+
+    /// Rebuilds the board from the graph.
+    pub fn load_board(&self) -> Result<()> {
+        let store = self.kb().store();
+        let g = self.graph();
+        let mut board = Board::default();
+        for q in store.quads_for_pattern(None, Some(kb::rdf::nn(rdf::TYPE)), Some(kb::rdf::nn(cc::TICKET).into()), Some(g.as_ref().into()))
+        {
+            let q = q.map_err(kb::Error::from)?;
+            let NamedOrBlankNode::NamedNode(s) = q.subject else { continue };
+            let quads = store.quads(Some(s.as_ref().into()), None, None, Some(g.as_ref().into()))?;
+            if let Some(t) = Ticket::from_quads(ticket::local(s.as_str()), &quads) {
+                board.upsert(&t, &self.inner.clocks);
+            }
+        }
+        *self.inner.board.write().unwrap_or_else(std::sync::PoisonError::into_inner) = board;
+        Ok(())
+    }
+}
