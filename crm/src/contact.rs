@@ -11,7 +11,7 @@ use crate::{Crm, now};
 use chrono::{DateTime, Utc};
 use kb::rdf::{Reader, lit, lit_datetime, lit_int, nn, term_datetime, term_value};
 use kb::{Actor, Graph, Role};
-use ontologies::vocab::{cc, dcterms, prov, rdf, rdfs, vcard};
+use ontologies::vocab::{cc, dcterms, prov, rdf, vcard};
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
 
@@ -141,7 +141,7 @@ fn clip(field: &str, value: &str, max: usize) -> Result<String> {
 }
 
 /// A validated input: names trimmed, phones and e-mails normalised and deduplicated.
-fn validate(input: &ContactInput) -> Result<ContactInput> {
+pub(crate) fn validate(input: &ContactInput) -> Result<ContactInput> {
     let mut out = ContactInput {
         kind: input.kind,
         given_name: clip("given_name", &input.given_name, MAX_NAME_CHARS)?,
@@ -245,7 +245,7 @@ impl Crm {
         self.kb().iri(&format!("id/contact/{id}"))
     }
 
-    fn contact_quads(&self, id: NamedNode, c: &ContactInput, created: DateTime<Utc>, version: u64) -> Vec<Quad> {
+    pub(crate) fn contact_quads(&self, id: NamedNode, c: &ContactInput, created: DateTime<Utc>, version: u64) -> Vec<Quad> {
         let g = self.graph();
         let mut out = Vec::new();
         let mut add = |p: &'static str, o: Term| out.push(Quad::new(id.clone(), nn(p), o, g.clone()));
@@ -448,7 +448,6 @@ impl Crm {
         if let Some(s) = snapshot {
             add(cc::SNAPSHOT, lit(&s).into());
         }
-        let _ = rdfs::COMMENT;
     }
 }
 

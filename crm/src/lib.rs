@@ -16,6 +16,7 @@ mod contact;
 mod error;
 mod flow;
 mod followup;
+mod history;
 mod knowledge;
 mod mail;
 pub mod sla;
@@ -27,6 +28,7 @@ pub use contact::{Contact, ContactInput, ContactKind, normalize_email, normalize
 pub use error::{Error, Result};
 pub use flow::{Action, TicketEvent, TicketListing, TicketPage, TicketSummary};
 pub use followup::{CallBack, NewReturnCall, ReturnCall};
+pub use history::HistoryBatch;
 pub use knowledge::{GapCluster, GapReport, TermCount};
 pub use mail::{Delivery, MailConfig, MessageKind, OutgoingMessage, TlsMode};
 pub use sla::{Clock, Clocks, Deadlines, SlaConfig};

@@ -571,3 +571,45 @@ fn incomplete_request_emails_reach_a_real_smtp_server_and_failures_are_retried()
     );
     assert_eq!(server.port, port);
 }
+
+#[test]
+fn history_loads_in_bulk_and_numbering_continues_after_it() {
+    let w = world();
+    let year = Utc::now().format("%Y").to_string().parse::<i32>().unwrap();
+    let mut batch = crm::HistoryBatch::default();
+    batch.contacts.push((
+        "00000000000000aa".into(),
+        ContactInput { given_name: "Storico".into(), phones: vec!["0874 111222".into()], ..Default::default() },
+    ));
+    for n in 1..=3u32 {
+        let open = w.crm.open_ticket(&w.l1, &ticket(Channel::Email, "modello")).unwrap();
+        let mut t = open.clone();
+        t.id = crm::TicketId { year, number: 100 + n }.to_string();
+        t.contact = Some("00000000000000aa".into());
+        let events = vec![crm::TicketEvent {
+            at: t.received_at,
+            actor: "storico".into(),
+            kind: "open".into(),
+            from: None,
+            to: Some(TicketState::New),
+            comment: Some("importata".into()),
+            office: None,
+            suggested_office: None,
+        }];
+        batch.tickets.push((t, events));
+    }
+    assert!(w.crm.import_history(&w.l1, &batch).is_err(), "administrators only");
+    let quads = w.crm.import_history(&w.admin, &batch).unwrap();
+    assert!(quads > 30);
+    assert_eq!(w.crm.find_by_phone(&w.l1, "0874111222").unwrap().len(), 1);
+    let page = w.crm.ticket(&w.l1, &format!("RS-{year}-000102")).unwrap();
+    assert_eq!(page.events.len(), 1);
+    assert_eq!(page.contact.map(|c| c.name).as_deref(), Some("Storico"));
+    // Loading the same again is refused whole.
+    assert!(w.crm.import_history(&w.admin, &batch).is_err());
+    // New tickets number after the history.
+    let next = w.crm.open_ticket(&w.l1, &ticket(Channel::Phone, "dopo")).unwrap();
+    assert_eq!(next.id, format!("RS-{year}-000104"));
+    let again = Crm::open(w.kb.clone(), &CrmConfig::default()).unwrap();
+    assert_eq!(again.board().len(), 7);
+}

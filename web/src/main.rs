@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use web::settings::Settings;
 
 mod bench;
+mod bench_crm;
 mod bench_import;
 mod bench_web;
 mod eval;
@@ -70,7 +71,7 @@ enum Command {
     },
     /// Rebuild the search index from the graph.
     Reindex,
-    /// Scale benchmarks: `kb`, `search`, `import` or `web` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION).
+    /// Scale benchmarks: `kb`, `search`, `import`, `web` or `crm` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS).
     Bench {
         /// Which benchmark.
         #[arg(value_enum)]
@@ -139,6 +140,8 @@ enum BenchKind {
     Import,
     /// Web load: 50 operators with wrk against a server process, with and without an analyst's SPARQL loop.
     Web,
+    /// CRM: three years of tickets loaded in bulk, ticket lists with filters and countdowns, contact lookup by phone.
+    Crm,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -277,6 +280,7 @@ fn run(cli: &Cli) -> Result<()> {
                 tracing::info!(%addr, "centralino listening");
                 println!("centralino listening on http://{}", listener.local_addr()?);
                 let state = web::AppState::with_config(kb, web::WebConfig { crm: settings.crm.clone(), ..web::WebConfig::default() })?;
+                state.crm.start_mailer();
                 let app = web::app(state);
                 axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async {
@@ -336,6 +340,7 @@ fn run(cli: &Cli) -> Result<()> {
                 BenchKind::Search => bench::search_scale(),
                 BenchKind::Import => bench_import::import_scale(),
                 BenchKind::Web => bench_web::web_load(),
+                BenchKind::Crm => bench_crm::crm_scale(),
             };
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
         }

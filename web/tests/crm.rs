@@ -94,12 +94,19 @@ async fn the_allegato_a_path_through_the_pages() {
     let mut staff = t.signed_in(Role::Office).await;
 
     // L1: a new caller, recorded and given a ticket; what they say is shown inert.
-    let p = l1.post("/contacts", &[("kind", "person"), ("given_name", "Mario"), ("family_name", "Rossi"), ("phones", "0874 4291"), ("then", "ticket")]).await;
+    let p = l1
+        .post(
+            "/contacts",
+            &[("kind", "person"), ("given_name", "Mario"), ("family_name", "Rossi"), ("phones", "0874 4291"), ("then", "ticket")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let new_form = p.location.unwrap();
     let contact = new_form.split("contact=").nth(1).unwrap().to_owned();
     assert!(l1.get(&new_form).await.body.contains("Mario Rossi"));
-    let p = l1.post("/tickets/new", &[("channel", "phone"), ("contact", &contact), ("description", "Esenzione <script>alert(1)</script> bollo")]).await;
+    let p = l1
+        .post("/tickets/new", &[("channel", "phone"), ("contact", &contact), ("description", "Esenzione <script>alert(1)</script> bollo")])
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let id = redirected_ticket(p.location.as_deref());
     let page = l1.get(&format!("/tickets/{id}")).await;
@@ -112,7 +119,9 @@ async fn the_allegato_a_path_through_the_pages() {
     // L1 → L2 inbox → L2 takes it → forwards to the office.
     let version = |body: &str| common::hidden(body, "version").unwrap();
     let v = version(&page.body);
-    let p = l1.post(&format!("/tickets/{id}/act"), &[("action", "assign_to_l2"), ("version", &v), ("comment", "non risolvibile al I livello")]).await;
+    let p = l1
+        .post(&format!("/tickets/{id}/act"), &[("action", "assign_to_l2"), ("version", &v), ("comment", "non risolvibile al I livello")])
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     // The same form again is stale: 409, nothing changes.
     let p = l1.post(&format!("/tickets/{id}/act"), &[("action", "assign_to_l2"), ("version", &v)]).await;
@@ -122,7 +131,8 @@ async fn the_allegato_a_path_through_the_pages() {
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     let p = l2.post(&format!("/tickets/{id}/act"), &[("action", "forward_to_office"), ("office", "NO-SUCH-OFFICE")]).await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
-    let p = l2.post(&format!("/tickets/{id}/act"), &[("action", "forward_to_office"), ("office", &office.code), ("comment", "parere")]).await;
+    let p =
+        l2.post(&format!("/tickets/{id}/act"), &[("action", "forward_to_office"), ("office", &office.code), ("comment", "parere")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
 
     // The office sees it in its inbox, answers; L2 closes with the answer given.
@@ -183,12 +193,20 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
     assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(1)), "{list}");
     let (s, _) = api(&mut b, "GET", "/api/v1/tickets?desk=nowhere", &l1, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 99, "answer": "x"}))).await;
+    let (s, _) =
+        api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 99, "answer": "x"})))
+            .await;
     assert_eq!(s, StatusCode::CONFLICT, "stale version");
     let (s, _) = api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "fly"}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "unknown action");
-    let (s, closed) =
-        api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 1, "answer": "Risposto."}))).await;
+    let (s, closed) = api(
+        &mut b,
+        "POST",
+        &format!("/api/v1/tickets/{id}/actions"),
+        &l1,
+        Some(json!({"action": "close", "version": 1, "answer": "Risposto."})),
+    )
+    .await;
     assert_eq!((s, closed["state"].as_str()), (StatusCode::OK, Some("closed")), "{closed}");
     let (s, page) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}"), &l1, None).await;
     assert_eq!(s, StatusCode::OK);

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}/act", post(act))
         .route("/tickets/{id}/callbacks", post(schedule_callback))
         .route("/tickets/{id}/propose", post(propose))
+        .route("/tickets/{id}/send-forms", post(send_forms))
+        .route("/tickets/{id}/messages/{message}/retry", post(retry_message))
         .route("/callbacks", get(callbacks))
         .route("/callbacks/{id}/done", post(callback_done))
 }
@@ -283,10 +285,11 @@ async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>)
                 })
             };
             let office = office_name(&page.ticket.office)?;
-            Ok((page, suggestions, callbacks, offices, l2, areas, items, concept, office))
+            let messages = crm.messages(&actor, &page.ticket.id)?;
+            Ok((page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages))
         })
         .await?;
-    let (page, suggestions, callbacks, offices, l2, areas, items, concept, office) = data;
+    let (page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages) = data;
     let t = &page.ticket;
     let is = |roles: &[Role]| user.actor.roles.has_any(roles);
     let mine_office = user.actor.office.is_some() && user.actor.office == t.office;
@@ -318,6 +321,7 @@ async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>)
         "concept_label": concept,
         "office_name": office,
         "items": items,
+        "messages": messages,
         "suggestions": suggestions,
         "callbacks": callbacks,
         "offices": offices.iter().map(|o| json!({"code": o.code, "name": o.name})).collect::<Vec<_>>(),
@@ -445,4 +449,24 @@ async fn propose(State(state): State<AppState>, user: User, Path(id): Path<Strin
     let back = id.clone();
     state.crm(move |crm| Ok(crm.propose_knowledge(&actor, &id, &title)?)).await?;
     Ok(see_other(&format!("/tickets/{back}")))
+}
+
+#[derive(Deserialize, Default, Debug)]
+pub struct SendFormsForm {
+    item: String,
+}
+
+async fn send_forms(State(state): State<AppState>, user: User, Path(id): Path<String>, Form(f): Form<SendFormsForm>) -> PageResult {
+    user.require(OPERATORS)?;
+    let actor = user.actor.clone();
+    let back = id.clone();
+    state.crm(move |crm| Ok(crm.send_item_forms(&actor, &id, &f.item)?)).await?;
+    Ok(see_other(&format!("/tickets/{back}")))
+}
+
+async fn retry_message(State(state): State<AppState>, user: User, Path((id, message)): Path<(String, String)>) -> PageResult {
+    user.require(OPERATORS)?;
+    let actor = user.actor.clone();
+    state.crm(move |crm| Ok(crm.retry_message(&actor, &message)?)).await?;
+    Ok(see_other(&format!("/tickets/{id}")))
 }
