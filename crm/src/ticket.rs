@@ -425,8 +425,9 @@ pub(crate) fn local(iri: &str) -> &str {
 }
 
 impl Ticket {
-    pub(crate) fn from_quads(id: &str, quads: &[Quad]) -> Option<Self> {
-        let mut t = Ticket {
+    /// An empty ticket with this id, to be filled by [`Ticket::apply_quad`].
+    pub(crate) fn skeleton(id: &str) -> Self {
+        Ticket {
             id: id.to_owned(),
             channel: Channel::Other,
             state: TicketState::New,
@@ -450,36 +451,49 @@ impl Ticket {
             opened_by: String::new(),
             items: Vec::new(),
             version: 0,
-        };
+        }
+    }
+
+    /// Sets the field a quad of the ticket describes; returns whether the
+    /// quad types the subject as a ticket.
+    pub(crate) fn apply_quad(&mut self, q: &Quad) -> bool {
+        let t = self;
+        let v = term_value(&q.object);
+        match q.predicate.as_str() {
+            rdf::TYPE => return v == cc::TICKET,
+            cc::CHANNEL => t.channel = Channel::from_iri(v).unwrap_or(Channel::Other),
+            cc::TICKET_STATE_PROP => t.state = TicketState::from_iri(v).unwrap_or(TicketState::New),
+            cc::PRIORITY => t.priority = Priority::parse(v).unwrap_or_default(),
+            cc::LEVEL => t.level = Level::from_iri(v),
+            dcterms::SUBJECT => t.concept = Some(v.to_owned()),
+            dcterms::DESCRIPTION => t.description = v.to_owned(),
+            cc::REQUESTER => t.contact = Some(local(v).to_owned()),
+            cc::RELATED_CONTACT => t.related_contacts.push(local(v).to_owned()),
+            cc::RELATED_RESOURCE => t.related.push(v.to_owned()),
+            dcterms::CREATED => t.received_at = term_datetime(&q.object).unwrap_or(t.received_at),
+            cc::TAKEN_IN_CHARGE_AT => t.taken_in_charge_at = term_datetime(&q.object),
+            cc::CLOSED_AT => t.closed_at = term_datetime(&q.object),
+            cc::ANSWER_GIVEN => t.answer = Some(v.to_owned()),
+            cc::RESOLVED_AT_LEVEL => t.resolved_at = ResolvedAt::parse(v),
+            cc::FIRST_CONTACT_RESOLUTION => t.first_contact_resolution = v == "true",
+            cc::INCOMPLETE_REQUEST => t.incomplete = v == "true",
+            cc::DATA_REQUESTS => t.data_requests = v.parse().unwrap_or(0),
+            cc::ASSIGNED_OFFICE => t.office = Some(local(v).to_owned()),
+            cc::ASSIGNEE => t.assignee = Some(local(v).to_owned()),
+            dcterms::CREATOR => t.opened_by = local(v).to_owned(),
+            cc::USED_ITEM => t.items.push(local(v).to_owned()),
+            cc::VERSION => t.version = v.parse().unwrap_or(0),
+            _ => {}
+        }
+        false
+    }
+
+    /// The ticket described by `quads` (all of one subject), if typed as one.
+    pub(crate) fn from_quads(id: &str, quads: &[Quad]) -> Option<Self> {
+        let mut t = Ticket::skeleton(id);
         let mut typed = false;
         for q in quads {
-            let v = term_value(&q.object);
-            match q.predicate.as_str() {
-                rdf::TYPE => typed |= v == cc::TICKET,
-                cc::CHANNEL => t.channel = Channel::from_iri(v).unwrap_or(Channel::Other),
-                cc::TICKET_STATE_PROP => t.state = TicketState::from_iri(v).unwrap_or(TicketState::New),
-                cc::PRIORITY => t.priority = Priority::parse(v).unwrap_or_default(),
-                cc::LEVEL => t.level = Level::from_iri(v),
-                dcterms::SUBJECT => t.concept = Some(v.to_owned()),
-                dcterms::DESCRIPTION => t.description = v.to_owned(),
-                cc::REQUESTER => t.contact = Some(local(v).to_owned()),
-                cc::RELATED_CONTACT => t.related_contacts.push(local(v).to_owned()),
-                cc::RELATED_RESOURCE => t.related.push(v.to_owned()),
-                dcterms::CREATED => t.received_at = term_datetime(&q.object).unwrap_or(t.received_at),
-                cc::TAKEN_IN_CHARGE_AT => t.taken_in_charge_at = term_datetime(&q.object),
-                cc::CLOSED_AT => t.closed_at = term_datetime(&q.object),
-                cc::ANSWER_GIVEN => t.answer = Some(v.to_owned()),
-                cc::RESOLVED_AT_LEVEL => t.resolved_at = ResolvedAt::parse(v),
-                cc::FIRST_CONTACT_RESOLUTION => t.first_contact_resolution = v == "true",
-                cc::INCOMPLETE_REQUEST => t.incomplete = v == "true",
-                cc::DATA_REQUESTS => t.data_requests = v.parse().unwrap_or(0),
-                cc::ASSIGNED_OFFICE => t.office = Some(local(v).to_owned()),
-                cc::ASSIGNEE => t.assignee = Some(local(v).to_owned()),
-                dcterms::CREATOR => t.opened_by = local(v).to_owned(),
-                cc::USED_ITEM => t.items.push(local(v).to_owned()),
-                cc::VERSION => t.version = v.parse().unwrap_or(0),
-                _ => {}
-            }
+            typed |= t.apply_quad(q);
         }
         t.related_contacts.sort();
         t.related.sort();
