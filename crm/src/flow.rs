@@ -320,7 +320,23 @@ impl Crm {
             related.push(iri.into_string());
         }
         let operator = actor.roles.has_any(&[Role::OperatorL1, Role::OperatorL2]);
+        let client_key = match new.client_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) if k.len() > 64 || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+                return Err(Error::invalid("client_key", "use at most 64 letters, digits and dashes (a UUID)"));
+            }
+            k => k.map(str::to_owned),
+        };
         let ticket = self.write(|w| {
+            if let Some(k) = &client_key {
+                let g = self.graph();
+                if let Some(q) =
+                    w.quads(None, Some(nn(cc::CLIENT_KEY)), Some(lit(k).as_ref().into()), Some(g.as_ref().into()))?.into_iter().next()
+                    && let NamedOrBlankNode::NamedNode(s) = q.subject
+                {
+                    // Already received: the same ticket, not a duplicate.
+                    return self.read_ticket(w, local(s.as_str()));
+                }
+            }
             let contact = new.contact.as_deref().filter(|c| !c.trim().is_empty()).map(|c| self.contact_exists(w, c.trim())).transpose()?;
             let concept = new.concept.as_deref().filter(|c| !c.trim().is_empty()).map(|c| self.concept(w, c)).transpose()?;
             let year = TicketId::year_of(received.max(at));
@@ -359,6 +375,9 @@ impl Crm {
                 version: 1,
             };
             w.extend(&t.to_quads(self));
+            if let Some(k) = &client_key {
+                w.insert(&Quad::new(self.ticket_iri(&t.id), nn(cc::CLIENT_KEY), lit(k), self.graph()));
+            }
             self.record_step(w, actor, &t, "open", None, Some(t.state), Step { comment: None, office: None, suggested: None }, at);
             Ok(t)
         })?;

@@ -10,6 +10,7 @@
 //! [`Board`] keeps every ticket's filter and sort keys in memory for fast
 //! lists; it is derived from the graph at start.
 
+mod attachments;
 mod board;
 pub mod calendar;
 mod contact;
@@ -22,6 +23,7 @@ mod mail;
 pub mod sla;
 mod ticket;
 
+pub use attachments::{Attachment, EmailSummary, inline_kind, parse_email, sniff};
 pub use board::{Board, BoardCounts, BoardPage, Sort, StateCount, TicketFilter};
 pub use calendar::{Calendar, CalendarConfig};
 pub use contact::{Contact, ContactInput, ContactKind, normalize_email, normalize_phone, validate_contact_id};
@@ -42,15 +44,28 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
 
 /// The CRM settings (`[crm]` in `centralino.toml`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrmConfig {
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
     /// Service hours and holidays.
     pub calendar: CalendarConfig,
     /// SLA clocks of offline requests.
     pub sla: SlaConfig,
     /// Outgoing e-mail.
     pub mail: MailConfig,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        Self {
+            max_attachment_bytes: attachments::DEFAULT_MAX_ATTACHMENT_BYTES,
+            calendar: CalendarConfig::default(),
+            sla: SlaConfig::default(),
+            mail: MailConfig::default(),
+        }
+    }
 }
 
 /// The CRM: cheap to clone, safe to share between threads.
@@ -114,6 +129,11 @@ impl Crm {
         &self.inner.kb
     }
 
+    /// The settings.
+    pub fn config(&self) -> &CrmConfig {
+        &self.inner.config
+    }
+
     /// The clocks (calendar and SLA settings).
     pub fn clocks(&self) -> &Clocks {
         &self.inner.clocks
@@ -152,7 +172,8 @@ impl Crm {
         };
         let t0 = std::time::Instant::now();
         let mut tickets: std::collections::HashMap<String, Ticket> = std::collections::HashMap::new();
-        for q in store.quads_for_pattern(None, Some(kb::rdf::nn(rdf::TYPE)), Some(kb::rdf::nn(cc::TICKET).into()), Some(g.as_ref().into())) {
+        for q in store.quads_for_pattern(None, Some(kb::rdf::nn(rdf::TYPE)), Some(kb::rdf::nn(cc::TICKET).into()), Some(g.as_ref().into()))
+        {
             let q = q.map_err(kb::Error::from)?;
             if let Some(id) = id_of(&q.subject) {
                 tickets.insert(id.clone(), Ticket::skeleton(&id));

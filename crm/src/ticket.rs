@@ -365,6 +365,11 @@ pub struct NewTicket {
     /// IRIs of linked calls, messages or other contact events.
     #[serde(default)]
     pub related: Vec<String>,
+    /// A key the client chose (a UUID): opening again with the same key
+    /// returns the ticket already opened instead of a duplicate (offline
+    /// capture sends what it recorded when the server is back).
+    #[serde(default)]
+    pub client_key: Option<String>,
 }
 
 /// A ticket as stored.

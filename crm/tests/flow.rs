@@ -73,6 +73,7 @@ fn ticket(channel: Channel, text: &str) -> NewTicket {
         level: None,
         received_at: None,
         related: Vec::new(),
+        client_key: None,
     }
 }
 
@@ -612,4 +613,81 @@ fn history_loads_in_bulk_and_numbering_continues_after_it() {
     assert_eq!(next.id, format!("RS-{year}-000104"));
     let again = Crm::open(w.kb.clone(), &CrmConfig::default()).unwrap();
     assert_eq!(again.board().len(), 7);
+}
+
+#[test]
+fn a_ticket_sent_again_with_its_client_key_is_not_duplicated() {
+    let w = world();
+    let key = "0b7f3c9e-2a41-4c1e-9d55-6f1f0a9b8c12";
+    let earlier = Utc::now() - Duration::minutes(30);
+    let new =
+        NewTicket { client_key: Some(key.into()), received_at: Some(earlier), ..ticket(Channel::Phone, "registrata senza connessione") };
+    let a = w.crm.open_ticket(&w.l1, &new).unwrap();
+    let b = w.crm.open_ticket(&w.l1, &new).unwrap();
+    assert_eq!(a.id, b.id);
+    assert_eq!(w.crm.board().len(), 1);
+    assert_eq!(a.received_at.timestamp(), earlier.timestamp(), "the time it was recorded, not the time it arrived");
+    // The key survives later steps, so a late resend still finds the ticket.
+    w.crm.act(&w.l1, &a.id, None, Action::Close { answer: "ok".into() }).unwrap();
+    assert_eq!(w.crm.open_ticket(&w.l1, &new).unwrap().id, a.id);
+    let bad = NewTicket { client_key: Some("<script>".into()), ..ticket(Channel::Phone, "x") };
+    assert!(w.crm.open_ticket(&w.l1, &bad).is_err());
+}
+
+#[test]
+fn attachments_are_sniffed_stored_once_and_read_with_the_ticket_rights() {
+    let config = CrmConfig { max_attachment_bytes: 64 * 1024, ..CrmConfig::default() };
+    let w = world_with(&config);
+    let t = w.crm.open_ticket(&w.l1, &ticket(Channel::Email, "domanda con allegati")).unwrap();
+    let eml = concat!(
+        "From: Anna Verdi <anna@example.it>\r\nSubject: Domanda contributo\r\nDate: Thu, 26 Nov 2026 10:00:00 +0100\r\n",
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n",
+        "--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAllego la domanda firmata.\r\n",
+        "--XX\r\nContent-Type: application/pdf; name=\"domanda.pdf\"\r\nContent-Disposition: attachment; filename=\"domanda.pdf\"\r\n",
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJeLjz9MK\r\n",
+        "--XX\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\nContent-Disposition: attachment; filename=\"setup.exe\"\r\n",
+        "Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AAA==\r\n--XX--\r\n"
+    );
+    // The name says PDF; the bytes say e-mail.
+    let a = w.crm.attach(&w.l1, &t.id, "fax.pdf", eml.as_bytes()).unwrap();
+    assert_eq!(a.mime, "message/rfc822");
+    assert_eq!(a.email.as_ref().map(|e| e.subject.as_str()), Some("Domanda contributo"));
+    let all = w.crm.attachments(&w.l1, &t.id).unwrap();
+    let names: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, vec!["fax.pdf", "domanda.pdf"], "the PDF part is extracted, the executable is not");
+    let pdf = &all[1];
+    assert_eq!((pdf.mime.as_str(), pdf.part_of.as_deref()), ("application/pdf", Some(a.id.as_str())));
+    let (_, bytes) = w.crm.attachment(&w.l1, &t.id, &pdf.id).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    // The same contents again: stored once.
+    w.crm.attach(&w.l1, &t.id, "copia.eml", eml.as_bytes()).unwrap();
+    let blobs = walk(&w.kb.data_dir().join("blobs"));
+    assert_eq!(blobs, 2, "one e-mail and one PDF on disk");
+    // Refusals change nothing.
+    let before = snapshot(&w.kb);
+    assert!(w.crm.attach(&w.l1, &t.id, "x.exe", b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0").is_err());
+    assert!(
+        w.crm
+            .attach(&w.l1, &t.id, "big.txt", &vec![b'a'; 64 * 1024 + 1])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("limit")
+    );
+    assert!(w.crm.attach(&w.l1, &t.id, "page.html", b"<html><body onload=alert(1)>").is_err());
+    assert_eq!(before, snapshot(&w.kb));
+    // Rights: an office that does not hold the ticket reads nothing.
+    assert!(matches!(w.crm.attachment(&w.tributi, &t.id, &pdf.id), Err(Error::Forbidden { .. })));
+    assert!(matches!(w.crm.attachment(&w.l1, "RS-2026-999999", &pdf.id), Err(Error::NotFound { .. })));
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| if e.path().is_dir() { walk(&e.path()) } else { usize::from(!e.file_name().to_string_lossy().starts_with('.')) })
+                .sum()
+        })
+        .unwrap_or(0)
 }

@@ -247,6 +247,20 @@ vocabulary!(
     CALLBACK_NUMBER = "callbackNumber",
     /// Property: contact merged into.
     CONTACT_MERGED_INTO = "contactMergedInto",
+    /// Property: client key of a ticket recorded by a browser (offline capture).
+    CLIENT_KEY = "clientKey",
+    /// Class: attachment.
+    ATTACHMENT = "Attachment",
+    /// Property: size in bytes.
+    BYTE_SIZE = "byteSize",
+    /// Property: SHA-256 digest.
+    SHA256 = "sha256",
+    /// Property: e-mail subject.
+    EMAIL_SUBJECT = "emailSubject",
+    /// Property: e-mail sender.
+    EMAIL_FROM = "emailFrom",
+    /// Property: e-mail date.
+    EMAIL_DATE = "emailDate",
     /// Class: outgoing message.
     OUTGOING_MESSAGE = "OutgoingMessage",
     /// Property: message kind.
@@ -389,6 +403,10 @@ vocabulary!(
     CREATED = "created",
     /// dcterms:modified.
     MODIFIED = "modified",
+    /// dcterms:format (a MIME type).
+    FORMAT = "format",
+    /// dcterms:isPartOf.
+    IS_PART_OF = "isPartOf",
     /// dcterms:creator.
     CREATOR = "creator",
     /// dcterms:references.

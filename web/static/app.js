@@ -42,4 +42,64 @@
       document.body.removeChild(ta); done();
     }
   });
+
+  // Offline capture (CRM-12): when the server cannot be reached, a new
+  // request is kept in the browser's local storage with the time it was
+  // recorded, and sent when the server answers again. Each carries a key
+  // chosen here, so sending it twice never creates two tickets.
+  var OUTBOX = "centralino.outbox";
+  function outbox() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } }
+  function saveOutbox(list) { localStorage.setItem(OUTBOX, JSON.stringify(list)); }
+  function newKey() { return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(16).slice(2); }
+  function csrfToken() { var m = document.querySelector("meta[name=csrf-token]"); return m ? m.getAttribute("content") : ""; }
+  var banner = document.getElementById("offline-banner");
+  function showPending() {
+    if (!banner) { return; }
+    var n = outbox().length;
+    banner.hidden = n === 0;
+    banner.textContent = n === 0 ? "" : n + " richiesta/e registrata/e senza connessione: verranno inviate appena il server risponde.";
+  }
+  var sending = false;
+  function flush() {
+    var list = outbox();
+    if (sending || list.length === 0) { showPending(); return; }
+    sending = true;
+    var entry = list[0];
+    fetch("/api/v1/tickets", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "x-csrf-token": csrfToken() },
+      body: JSON.stringify(entry)
+    }).then(function (r) {
+      sending = false;
+      // Sent, or refused for good (bad data is reported, not retried forever).
+      if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 403 && r.status !== 408 && r.status !== 429)) {
+        saveOutbox(outbox().filter(function (e) { return e.client_key !== entry.client_key; }));
+        flush();
+      } else { showPending(); }
+    }).catch(function () { sending = false; showPending(); });
+  }
+  var ticketForm = document.getElementById("new-ticket");
+  if (ticketForm) {
+    var key = ticketForm.querySelector("input[name=client_key]");
+    if (key && !key.value) { key.value = newKey(); }
+    ticketForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(ticketForm);
+      fetch(ticketForm.action, { method: "POST", body: new URLSearchParams(data), credentials: "same-origin", redirect: "follow" })
+        .then(function (r) { window.location.href = r.url; })
+        .catch(function () {
+          var entry = { channel: data.get("channel"), description: data.get("description") || "", client_key: data.get("client_key"),
+                        priority: data.get("priority") || "normal", received_at: new Date().toISOString() };
+          if (data.get("contact")) { entry.contact = data.get("contact"); }
+          if (data.get("concept")) { entry.concept = data.get("concept"); }
+          if (data.get("level")) { entry.level = data.get("level"); }
+          var list = outbox(); list.push(entry); saveOutbox(list);
+          ticketForm.reset(); if (key) { key.value = newKey(); }
+          showPending();
+        });
+    });
+  }
+  window.addEventListener("online", flush);
+  setInterval(flush, 15000);
+  flush();
 })();

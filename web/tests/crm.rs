@@ -24,6 +24,7 @@ fn ticket(t: &TestApp, text: &str) -> String {
         level: None,
         received_at: None,
         related: Vec::new(),
+        client_key: None,
     };
     t.state.crm.open_ticket(&l1, &new).unwrap().id
 }
@@ -147,6 +148,26 @@ async fn the_allegato_a_path_through_the_pages() {
     for step in ["assign_to_l2", "take", "forward_to_office", "office_answer", "close", "Richiamato: esente con certificato."] {
         assert!(page.contains(step), "{step} missing from the ticket page");
     }
+    // A fax arrives as a PDF: attached through the form, downloaded by who may read the ticket.
+    let boundary = "----centralino";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fax.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n%fax\r\n--{boundary}--\r\n"
+    );
+    let req = Request::post(format!("/tickets/{id}/attachments?csrf={}", l2.csrf))
+        .header(header::COOKIE, l2.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let p = l2.send(req).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = l2.get(&format!("/tickets/{id}")).await.body;
+    let href = page.split(&format!("/tickets/{id}/attachments/")).nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    let file = l2.get(&format!("/tickets/{id}/attachments/{href}")).await;
+    assert_eq!((file.status, file.content_type.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(file.body.starts_with("%PDF"));
+    let mut analyst = t.signed_in(Role::Analyst).await;
+    assert_eq!(analyst.get(&format!("/tickets/{id}/attachments/{href}")).await.status, StatusCode::FORBIDDEN);
+
     // Resolved at L2 with the office: it can be proposed as knowledge.
     let p = l2.post(&format!("/tickets/{id}/propose"), &[("title", "Esenzione bollo con certificato")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
@@ -189,8 +210,16 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{ticket}");
     let id = ticket["id"].as_str().unwrap().to_owned();
+    // Offline capture sends with a client key; a resend gives the same ticket.
+    let offline = json!({"channel": "phone", "description": "registrata offline", "client_key": "4f6a1e2b-0000-4000-8000-000000000001", "received_at": "2026-01-15T09:30:00Z"});
+    let (s1, first) = api(&mut b, "POST", "/api/v1/tickets", &l1, Some(offline.clone())).await;
+    let (s2, again) = api(&mut b, "POST", "/api/v1/tickets", &l1, Some(offline)).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(first["id"], again["id"]);
+    let (_, list) = api(&mut b, "GET", "/api/v1/tickets", &l1, None).await;
+    assert_eq!(list["total"].as_u64(), Some(2));
     let (s, list) = api(&mut b, "GET", "/api/v1/tickets?desk=l1&open=true", &l1, None).await;
-    assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(1)), "{list}");
+    assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(2)), "{list}");
     let (s, _) = api(&mut b, "GET", "/api/v1/tickets?desk=nowhere", &l1, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) =

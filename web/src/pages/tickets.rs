@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}/callbacks", post(schedule_callback))
         .route("/tickets/{id}/propose", post(propose))
         .route("/tickets/{id}/send-forms", post(send_forms))
+        .route("/tickets/{id}/attachments", post(upload_attachment))
+        .route("/tickets/{id}/attachments/{att}", get(download_attachment))
         .route("/tickets/{id}/messages/{message}/retry", post(retry_message))
         .route("/callbacks", get(callbacks))
         .route("/callbacks/{id}/done", post(callback_done))
@@ -201,6 +203,7 @@ pub struct NewTicketForm {
     priority: Option<String>,
     level: Option<String>,
     received_at: Option<String>,
+    client_key: Option<String>,
 }
 
 fn parse_level(s: &Option<String>) -> Result<Option<Level>, AppError> {
@@ -239,6 +242,7 @@ async fn create(State(state): State<AppState>, user: User, Form(f): Form<NewTick
         level: parse_level(&f.level)?,
         received_at: non_blank(&f.received_at).map(|v| parse_local(&state, "received_at", &v)).transpose()?,
         related: Vec::new(),
+        client_key: non_blank(&f.client_key),
     };
     let actor = user.actor.clone();
     let t = state.crm(move |crm| Ok(crm.open_ticket(&actor, &new)?)).await?;
@@ -286,10 +290,13 @@ async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>)
             };
             let office = office_name(&page.ticket.office)?;
             let messages = crm.messages(&actor, &page.ticket.id)?;
-            Ok((page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages))
+            let attachments = crm.attachments(&actor, &page.ticket.id)?;
+            Ok((page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages, attachments))
         })
         .await?;
-    let (page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages) = data;
+    let (page, suggestions, callbacks, offices, l2, areas, items, concept, office, messages, attachments) = data;
+    let attachments: Vec<serde_json::Value> =
+        attachments.iter().map(|a| json!({"a": a, "view": crm::inline_kind(&a.mime), "kib": a.size.div_ceil(1024)})).collect();
     let t = &page.ticket;
     let is = |roles: &[Role]| user.actor.roles.has_any(roles);
     let mine_office = user.actor.office.is_some() && user.actor.office == t.office;
@@ -322,6 +329,7 @@ async fn page(State(state): State<AppState>, user: User, Path(id): Path<String>)
         "office_name": office,
         "items": items,
         "messages": messages,
+        "attachments": attachments,
         "suggestions": suggestions,
         "callbacks": callbacks,
         "offices": offices.iter().map(|o| json!({"code": o.code, "name": o.name})).collect::<Vec<_>>(),
@@ -469,4 +477,85 @@ async fn retry_message(State(state): State<AppState>, user: User, Path((id, mess
     let actor = user.actor.clone();
     state.crm(move |crm| Ok(crm.retry_message(&actor, &message)?)).await?;
     Ok(see_other(&format!("/tickets/{id}")))
+}
+
+/// `POST /tickets/{id}/attachments` (multipart, field `file`).
+async fn upload_attachment(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    user.require(CRM_USERS)?;
+    let max = state.crm.config().max_attachment_bytes;
+    let too_large = || AppError::TooLarge(format!("the file is larger than the limit of {max} bytes: nothing was attached"));
+    let mut mp = multipart.map_err(|e| AppError::BadRequest(format!("not a file upload: {}", e.body_text())))?;
+    let mut file = None;
+    while let Some(mut field) = mp.next_field().await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::BadRequest(format!("the upload is malformed: {}", e.body_text()))
+        }
+    })? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("allegato").to_owned();
+        let mut bytes = Vec::new();
+        while let Some(c) = field.chunk().await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::BadRequest(format!("the upload is malformed: {}", e.body_text()))
+            }
+        })? {
+            if bytes.len() + c.len() > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&c);
+        }
+        file = Some((name, bytes));
+    }
+    let (name, bytes) = file.ok_or_else(|| AppError::BadRequest("choose a file to attach".into()))?;
+    let actor = user.actor.clone();
+    let back = id.clone();
+    state.crm(move |crm| Ok(crm.attach(&actor, &id, &name, &bytes)?)).await?;
+    Ok(see_other(&format!("/tickets/{back}")))
+}
+
+/// `GET /tickets/{id}/attachments/{att}`: the contents, with the sniffed
+/// type; shown inline only for types browsers display without running code.
+async fn download_attachment(State(state): State<AppState>, user: User, Path((id, att)): Path<(String, String)>) -> PageResult {
+    user.require(CRM_USERS)?;
+    let actor = user.actor.clone();
+    let (a, bytes) = state.crm(move |crm| Ok(crm.attachment(&actor, &id, &att)?)).await?;
+    let inline = matches!(crm::inline_kind(&a.mime), "pdf" | "image" | "audio" | "text");
+    let encoded: String = a
+        .name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let disposition = format!("{}; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
+    let content_type = if a.mime == "text/plain" { "text/plain; charset=utf-8".to_owned() } else { a.mime.clone() };
+    let mut headers = vec![
+        (axum::http::header::CONTENT_TYPE, content_type),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (axum::http::header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ];
+    if a.mime != "application/pdf" {
+        // Nothing an attachment contains may run in the application's origin.
+        headers.push((
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src 'self'; media-src 'self'".to_owned(),
+        ));
+    }
+    let mut resp = bytes.into_response();
+    for (k, v) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&v) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    Ok(resp)
 }
