@@ -230,3 +230,46 @@ async fn an_administrator_imports_a_workbook_and_operators_find_its_answers() {
     assert!(!text(&c, "section.answer").await.trim().is_empty());
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_recorded_while_the_server_is_unreachable_are_sent_later_once() {
+    let Some((_driver, c)) = browser().await else { return };
+    let t = common::TestApp::new();
+    let base = serve(&t).await;
+    sign_in(&c, &base, "operator-l1").await;
+    c.goto(&format!("{base}/tickets/new")).await.unwrap();
+    c.wait().for_element(Locator::Css("#new-ticket textarea[name=description]")).await.unwrap();
+    // The server becomes unreachable: every request fails at the network level.
+    c.execute("window.__fetch = window.fetch; window.fetch = function () { return Promise.reject(new TypeError('offline')); };", vec![]).await.unwrap();
+    c.find(Locator::Css("#new-ticket textarea[name=description]")).await.unwrap().send_keys("Registrata senza rete: chiede del bollo").await.unwrap();
+    c.find(Locator::Css("#new-ticket button[type=submit]")).await.unwrap().click().await.unwrap();
+    let banner = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#offline-banner:not([hidden])")).await.unwrap();
+    assert!(banner.text().await.unwrap().contains("senza connessione"));
+    let kept = c.execute("return JSON.parse(localStorage.getItem('centralino.outbox') || '[]');", vec![]).await.unwrap();
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
+    assert_eq!(t.state.crm.board().len(), 0);
+    // The server is back: the outbox is sent.
+    c.execute("window.fetch = window.__fetch; window.dispatchEvent(new Event('online'));", vec![]).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while t.state.crm.board().len() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the recorded request never arrived");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Sending the same entry again (a lost answer) creates no duplicate.
+    c.execute("localStorage.setItem('centralino.outbox', JSON.stringify(arguments[0])); window.dispatchEvent(new Event('online'));", vec![kept])
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = c.execute("return JSON.parse(localStorage.getItem('centralino.outbox') || '[]').length;", vec![]).await.unwrap();
+        if left.as_u64() == Some(0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the outbox was not emptied");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(t.state.crm.board().len(), 1);
+    let listing = t.state.crm.list_tickets(&kb::Actor::new("operator-l1", [kb::Role::OperatorL1]), &crm::TicketFilter::default()).unwrap();
+    assert!(listing.rows[0].ticket.description.contains("senza rete"));
+    c.close().await.unwrap();
+}
