@@ -171,12 +171,14 @@ impl Crm {
             NamedOrBlankNode::BlankNode(_) => None,
         };
         let t0 = std::time::Instant::now();
-        let mut tickets: std::collections::HashMap<String, Ticket> = std::collections::HashMap::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut tickets: Vec<Mutex<Ticket>> = Vec::new();
         for q in store.quads_for_pattern(None, Some(kb::rdf::nn(rdf::TYPE)), Some(kb::rdf::nn(cc::TICKET).into()), Some(g.as_ref().into()))
         {
             let q = q.map_err(kb::Error::from)?;
             if let Some(id) = id_of(&q.subject) {
-                tickets.insert(id.clone(), Ticket::skeleton(&id));
+                index.insert(id.clone(), tickets.len());
+                tickets.push(Mutex::new(Ticket::skeleton(&id)));
             }
         }
         let keys = [
@@ -193,17 +195,31 @@ impl Crm {
             cc::CLOSED_AT,
             cc::VERSION,
         ];
-        for p in keys {
+        // The scans are independent reads of one snapshot each: spread them
+        // over the cores (decoding terms is the cost).
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 4);
+        let scan = |p: &'static str| -> Result<()> {
             for q in store.quads_for_pattern(None, Some(kb::rdf::nn(p)), None, Some(g.as_ref().into())) {
                 let q = q.map_err(kb::Error::from)?;
-                if let Some(t) = id_of(&q.subject).and_then(|id| tickets.get_mut(&id)) {
-                    t.apply_quad(&q);
+                if let Some(&i) = id_of(&q.subject).and_then(|id| index.get(&id)) {
+                    tickets[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner).apply_quad(&q);
                 }
             }
-        }
+            Ok(())
+        };
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let scan = &scan;
+                    sc.spawn(move || keys.iter().skip(w).step_by(workers).try_for_each(|p| scan(p)))
+                })
+                .collect();
+            handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err(Error::invalid("board", "a scan thread panicked"))))
+        })?;
+        let tickets: Vec<Ticket> = tickets.into_iter().map(|m| m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)).collect();
         let scanned = t0.elapsed();
         let mut board = Board::default();
-        for t in tickets.values() {
+        for t in &tickets {
             board.upsert(t, &self.inner.clocks);
         }
         tracing::info!(tickets = board.len(), scan_ms = scanned.as_millis(), total_ms = t0.elapsed().as_millis(), "ticket board loaded");

@@ -240,8 +240,15 @@ async fn requests_recorded_while_the_server_is_unreachable_are_sent_later_once()
     c.goto(&format!("{base}/tickets/new")).await.unwrap();
     c.wait().for_element(Locator::Css("#new-ticket textarea[name=description]")).await.unwrap();
     // The server becomes unreachable: every request fails at the network level.
-    c.execute("window.__fetch = window.fetch; window.fetch = function () { return Promise.reject(new TypeError('offline')); };", vec![]).await.unwrap();
-    c.find(Locator::Css("#new-ticket textarea[name=description]")).await.unwrap().send_keys("Registrata senza rete: chiede del bollo").await.unwrap();
+    c.execute("window.__fetch = window.fetch; window.fetch = function () { return Promise.reject(new TypeError('offline')); };", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-ticket textarea[name=description]"))
+        .await
+        .unwrap()
+        .send_keys("Registrata senza rete: chiede del bollo")
+        .await
+        .unwrap();
     c.find(Locator::Css("#new-ticket button[type=submit]")).await.unwrap().click().await.unwrap();
     let banner = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#offline-banner:not([hidden])")).await.unwrap();
     assert!(banner.text().await.unwrap().contains("senza connessione"));
@@ -256,9 +263,12 @@ async fn requests_recorded_while_the_server_is_unreachable_are_sent_later_once()
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Sending the same entry again (a lost answer) creates no duplicate.
-    c.execute("localStorage.setItem('centralino.outbox', JSON.stringify(arguments[0])); window.dispatchEvent(new Event('online'));", vec![kept])
-        .await
-        .unwrap();
+    c.execute(
+        "localStorage.setItem('centralino.outbox', JSON.stringify(arguments[0])); window.dispatchEvent(new Event('online'));",
+        vec![kept],
+    )
+    .await
+    .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let left = c.execute("return JSON.parse(localStorage.getItem('centralino.outbox') || '[]').length;", vec![]).await.unwrap();

@@ -83,7 +83,7 @@ impl ListParams {
     }
 }
 
-async fn render_list(state: AppState, user: User, p: ListParams, title: &'static str, preset: TicketFilter) -> PageResult {
+async fn render_list(state: AppState, user: User, p: ListParams, title_key: &'static str, preset: TicketFilter) -> PageResult {
     user.require(CRM_USERS)?;
     let mut f = p.filter(&user)?;
     if preset.desk.is_some() {
@@ -119,7 +119,7 @@ async fn render_list(state: AppState, user: User, p: ListParams, title: &'static
     .collect();
     let ctx = json!({
         "user": user.view(),
-        "title": title,
+        "title_key": title_key,
         "qs": qs,
         "listing": listing,
         "params": {"state": p.state, "desk": p.desk, "channel": p.channel, "office": p.office, "overdue": p.overdue.is_some(),
@@ -135,19 +135,17 @@ async fn render_list(state: AppState, user: User, p: ListParams, title: &'static
 }
 
 async fn list(State(state): State<AppState>, user: User, Query(p): Query<ListParams>) -> PageResult {
-    render_list(state, user, p, "Richieste", TicketFilter::default()).await
+    render_list(state, user, p, "crm_tickets", TicketFilter::default()).await
 }
 
 async fn l2_inbox(State(state): State<AppState>, user: User, Query(p): Query<ListParams>) -> PageResult {
     user.require(&[Role::OperatorL2, Role::Supervisor, Role::Admin])?;
-    render_list(state, user, p, "Casella del II livello", TicketFilter { desk: Some(Desk::L2), open: true, ..TicketFilter::default() })
-        .await
+    render_list(state, user, p, "crm_l2_inbox", TicketFilter { desk: Some(Desk::L2), open: true, ..TicketFilter::default() }).await
 }
 
 async fn triage(State(state): State<AppState>, user: User, Query(p): Query<ListParams>) -> PageResult {
     user.require(&[Role::OperatorL2, Role::Supervisor, Role::Admin])?;
-    render_list(state, user, p, "Smistamento (III livello)", TicketFilter { desk: Some(Desk::L3), open: true, ..TicketFilter::default() })
-        .await
+    render_list(state, user, p, "crm_triage", TicketFilter { desk: Some(Desk::L3), open: true, ..TicketFilter::default() }).await
 }
 
 async fn office_inbox(State(state): State<AppState>, user: User, Query(p): Query<ListParams>) -> PageResult {
