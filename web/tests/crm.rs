@@ -240,8 +240,29 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
     let (s, page) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}"), &l1, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(page["events"].as_array().map(Vec::len), Some(2), "{page}");
+    // Attachments and e-mails through the API.
+    let req = Request::post(format!("/api/v1/tickets/{id}/attachments?name=voce.wav"))
+        .header(header::AUTHORIZATION, format!("Bearer {cti}"))
+        .body(Body::from([b"RIFF\x24\0\0\0WAVEfmt ".as_slice(), &[0u8; 32]].concat()))
+        .unwrap();
+    let p = b.send(req).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let (s, list) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}/attachments"), &l1, None).await;
+    assert_eq!((s, list[0]["mime"].as_str()), (StatusCode::OK, Some("audio/x-wav")), "{list}");
+    let req = Request::post(format!("/api/v1/tickets/{id}/attachments?name=x.exe"))
+        .header(header::AUTHORIZATION, format!("Bearer {cti}"))
+        .body(Body::from(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec()))
+        .unwrap();
+    assert_eq!(b.send(req).await.status, StatusCode::BAD_REQUEST);
+    let (s, msgs) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}/messages"), &l1, None).await;
+    assert_eq!((s, msgs.as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
     // Analysts never read personal data.
-    for path in ["/api/v1/tickets", &format!("/api/v1/tickets/{id}"), "/api/v1/contacts?phone=3331234567"] {
+    for path in [
+        "/api/v1/tickets",
+        &format!("/api/v1/tickets/{id}"),
+        "/api/v1/contacts?phone=3331234567",
+        &format!("/api/v1/tickets/{id}/attachments"),
+    ] {
         let (s, _) = api(&mut b, "GET", path, &analyst, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "analyst {path}");
     }

@@ -405,3 +405,109 @@ pub(super) async fn kb_gaps(
     let actor = user.0.actor.clone();
     Ok(axum::Json(state.crm(move |crm| Ok(crm.gap_report(&actor, p.from, p.to)?)).await?))
 }
+
+/// The attachments of a ticket (e-mails with their parsed summary, parts after their e-mail).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "crm", params(("id" = String, Path, description = "RS-YYYY-NNNNNN")),
+    responses((status = 200, body = Vec<crm::Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn list_attachments(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<crm::Attachment>>> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    Ok(axum::Json(state.crm(move |crm| Ok(crm.attachments(&actor, &id)?)).await?))
+}
+
+/// The file name of an upload.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct UploadParams {
+    /// File name, for display (the type is sniffed from the bytes).
+    name: Option<String>,
+}
+
+/// Attaches the request body (any type; sniffed, refused if not accepted).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "crm", params(("id" = String, Path, description = "RS-YYYY-NNNNNN"), UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = crm::Attachment), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub(super) async fn upload_attachment(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    let name = p.name.unwrap_or_else(|| "allegato".into());
+    let a = state.crm(move |crm| Ok(crm.attach(&actor, &id, &name, &body)?)).await?;
+    Ok((StatusCode::CREATED, axum::Json(a)).into_response())
+}
+
+/// The contents of an attachment, with its sniffed type.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{att}", tag = "crm",
+    params(("id" = String, Path, description = "RS-YYYY-NNNNNN"), ("att" = String, Path, description = "attachment id")),
+    responses((status = 200, description = "the contents"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn download_attachment(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, att)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    let (a, bytes) = state.crm(move |crm| Ok(crm.attachment(&actor, &id, &att)?)).await?;
+    let mut resp = bytes.into_response();
+    if let Ok(v) = HeaderValue::from_str(&a.mime) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    Ok(resp)
+}
+
+/// The e-mails of a ticket with their delivery outcome.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "crm", params(("id" = String, Path, description = "RS-YYYY-NNNNNN")),
+    responses((status = 200, body = Vec<crm::OutgoingMessage>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn list_messages(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<crm::OutgoingMessage>>> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    Ok(axum::Json(state.crm(move |crm| Ok(crm.messages(&actor, &id)?)).await?))
+}
+
+/// The knowledge item whose forms to send.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct SendFormsRequest {
+    /// Item identifier (e.g. `PIL-0001`).
+    item: String,
+}
+
+/// E-mails the forms and links of a published item to the ticket's requester.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/send-forms", tag = "crm", params(("id" = String, Path, description = "RS-YYYY-NNNNNN")),
+    request_body = SendFormsRequest,
+    responses((status = 202, description = "queued; the message id"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn send_forms(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<SendFormsRequest>,
+) -> ApiResult<Response> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    let message = state.crm(move |crm| Ok(crm.send_item_forms(&actor, &id, &r.item)?)).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(json!({ "message": message }))).into_response())
+}
+
+/// Puts a failed e-mail back in the queue.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/retry", tag = "crm", params(("id" = String, Path, description = "message id")),
+    responses((status = 202, description = "queued again"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn retry_message(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    user.require(CRM_USERS)?;
+    let actor = user.0.actor.clone();
+    state.crm(move |crm| Ok(crm.retry_message(&actor, &id)?)).await?;
+    Ok(StatusCode::ACCEPTED)
+}

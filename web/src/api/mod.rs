@@ -71,6 +71,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tickets/{id}/actions", post(act))
         .route("/api/v1/tickets/{id}/suggestions", get(suggestions))
         .route("/api/v1/tickets/{id}/propose", post(propose))
+        .route("/api/v1/tickets/{id}/attachments", get(list_attachments).post(upload_attachment))
+        .route("/api/v1/tickets/{id}/attachments/{att}", get(download_attachment))
+        .route("/api/v1/tickets/{id}/messages", get(list_messages))
+        .route("/api/v1/tickets/{id}/send-forms", post(send_forms))
+        .route("/api/v1/messages/{id}/retry", post(retry_message))
         .route("/api/v1/contacts", get(find_contacts).post(create_contact))
         .route("/api/v1/contacts/{id}", get(get_contact).put(update_contact))
         .route("/api/v1/contacts/{id}/merge", post(merge_contacts))
@@ -234,6 +239,12 @@ impl Modify for BearerAuth {
         crm_api::act,
         crm_api::suggestions,
         crm_api::propose,
+        crm_api::list_attachments,
+        crm_api::upload_attachment,
+        crm_api::download_attachment,
+        crm_api::list_messages,
+        crm_api::send_forms,
+        crm_api::retry_message,
         crm_api::find_contacts,
         crm_api::create_contact,
         crm_api::get_contact,
