@@ -315,3 +315,154 @@ impl Board {
             + self.strings.names.iter().map(|s| s.len() * 2 + 48).sum::<usize>()
     }
 }
+
+/// The board saved at a clean shutdown (`crm-board.bin` in the data
+/// directory), so that the next start need not rebuild it from the graph.
+/// It is used only when its CRM write generation and its clock settings
+/// match, and it is deleted when read: after a crash there is none, and the
+/// board is rebuilt.
+pub(crate) mod snapshot {
+    use super::{Board, Deadlines, Interner, Row};
+    use crate::ticket::{Channel, Priority, TicketId, TicketState};
+    use chrono::{DateTime, Utc};
+    use std::io::{Read, Write};
+
+    const MAGIC: &[u8; 8] = b"CCBOARD1";
+
+    fn time(t: DateTime<Utc>) -> i64 {
+        t.timestamp_micros()
+    }
+
+    fn from_time(v: i64) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_micros(v)
+    }
+
+    fn opt(t: Option<DateTime<Utc>>) -> i64 {
+        t.map_or(i64::MIN, time)
+    }
+
+    /// FNV-1a: a fingerprint stable across builds (unlike `DefaultHasher`).
+    pub(crate) fn fingerprint(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    pub(crate) fn write(board: &Board, generation: u64, fingerprint: u64, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(MAGIC)?;
+        out.write_all(&generation.to_le_bytes())?;
+        out.write_all(&fingerprint.to_le_bytes())?;
+        out.write_all(&(board.strings.names.len() as u64).to_le_bytes())?;
+        for n in &board.strings.names {
+            out.write_all(&(n.len() as u32).to_le_bytes())?;
+            out.write_all(n.as_bytes())?;
+        }
+        out.write_all(&(board.rows.len() as u64).to_le_bytes())?;
+        for r in &board.rows {
+            out.write_all(&r.id.year.to_le_bytes())?;
+            out.write_all(&r.id.number.to_le_bytes())?;
+            let pos = |all: &[TicketState], s: TicketState| all.iter().position(|x| *x == s).unwrap_or(0) as u8;
+            out.write_all(&[
+                pos(&TicketState::ALL, r.state),
+                Channel::ALL.iter().position(|c| *c == r.channel).unwrap_or(0) as u8,
+                match r.priority {
+                    Priority::High => 0,
+                    Priority::Normal => 1,
+                    Priority::Low => 2,
+                },
+            ])?;
+            for v in [r.office, r.assignee, r.opened_by, r.contact, r.concept] {
+                out.write_all(&v.to_le_bytes())?;
+            }
+            let d = r.deadlines;
+            for v in [
+                time(r.received),
+                opt(r.taken),
+                opt(r.resolved),
+                opt(d.map(|d| d.take_in_charge)),
+                opt(d.map(|d| d.resolve)),
+                opt(d.map(|d| d.resolve_all)),
+            ] {
+                out.write_all(&v.to_le_bytes())?;
+            }
+            out.write_all(&r.version.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn u64_of(input: &mut impl Read) -> std::io::Result<u64> {
+        let mut b = [0u8; 8];
+        input.read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn u32_of(input: &mut impl Read) -> std::io::Result<u32> {
+        let mut b = [0u8; 4];
+        input.read_exact(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn bad(what: &str) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned())
+    }
+
+    /// Reads a snapshot; `Ok(None)` when its generation or settings differ.
+    pub(crate) fn read(input: &mut impl Read, generation: u64, fingerprint: u64) -> std::io::Result<Option<Board>> {
+        let mut magic = [0u8; 8];
+        input.read_exact(&mut magic)?;
+        if &magic != MAGIC {
+            return Err(bad("not a board snapshot"));
+        }
+        if u64_of(input)? != generation || u64_of(input)? != fingerprint {
+            return Ok(None);
+        }
+        let mut strings = Interner::default();
+        let n = u64_of(input)?;
+        for _ in 0..n {
+            let len = u32_of(input)? as usize;
+            let mut buf = vec![0u8; len];
+            input.read_exact(&mut buf)?;
+            let s = String::from_utf8(buf).map_err(|_| bad("string"))?;
+            strings.intern(Some(&s));
+        }
+        let n = u64_of(input)? as usize;
+        let mut board = Board { rows: Vec::with_capacity(n), index: std::collections::HashMap::with_capacity(n), strings };
+        for _ in 0..n {
+            let year = u32_of(input)? as i32;
+            let number = u32_of(input)?;
+            let mut k = [0u8; 3];
+            input.read_exact(&mut k)?;
+            let mut ids = [0u32; 5];
+            for v in &mut ids {
+                *v = u32_of(input)?;
+            }
+            let mut t = [0i64; 6];
+            for v in &mut t {
+                *v = u64_of(input)? as i64;
+            }
+            let version = u64_of(input)?;
+            let when = |v: i64| if v == i64::MIN { None } else { from_time(v) };
+            let deadlines = match (when(t[3]), when(t[4]), when(t[5])) {
+                (Some(take_in_charge), Some(resolve), Some(resolve_all)) => Some(Deadlines { take_in_charge, resolve, resolve_all }),
+                _ => None,
+            };
+            let row = Row {
+                id: TicketId { year, number },
+                state: *TicketState::ALL.get(k[0] as usize).ok_or_else(|| bad("state"))?,
+                channel: *Channel::ALL.get(k[1] as usize).ok_or_else(|| bad("channel"))?,
+                priority: [Priority::High, Priority::Normal, Priority::Low].get(k[2] as usize).copied().ok_or_else(|| bad("priority"))?,
+                office: ids[0],
+                assignee: ids[1],
+                opened_by: ids[2],
+                contact: ids[3],
+                concept: ids[4],
+                received: when(t[0]).ok_or_else(|| bad("time"))?,
+                taken: when(t[1]),
+                resolved: when(t[2]),
+                deadlines,
+                version,
+            };
+            board.index.insert(row.id, board.rows.len());
+            board.rows.push(row);
+        }
+        Ok(Some(board))
+    }
+}

@@ -694,7 +694,11 @@ impl Crm {
                 t.closed_at = Some(at);
             }
             Action::Note { text: note } => {
-                require(actor, "annotate tickets", &[Role::OperatorL1, Role::OperatorL2, Role::Supervisor, Role::Admin, Role::Office, Role::Integration])?;
+                require(
+                    actor,
+                    "annotate tickets",
+                    &[Role::OperatorL1, Role::OperatorL2, Role::Supervisor, Role::Admin, Role::Office, Role::Integration],
+                )?;
                 step.comment = Some(text("text", note, true)?);
             }
             Action::Update { priority, concept, level, description } => {

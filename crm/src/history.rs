@@ -109,6 +109,8 @@ impl Crm {
             w.extend(&quads);
             Ok(())
         })?;
+        // The bulk load is not a CRM transaction: mark the change.
+        self.write(|_| Ok(()))?;
         for (t, _) in &batch.tickets {
             self.board_upsert(t);
         }

@@ -114,14 +114,94 @@ impl Crm {
                 mail_lock: Mutex::new(()),
             }),
         };
-        crm.load_board()?;
+        match crm.saved_board() {
+            Some(board) => {
+                tracing::info!(tickets = board.len(), "ticket board restored from the clean shutdown's snapshot");
+                *crm.inner.board.write().unwrap_or_else(std::sync::PoisonError::into_inner) = board;
+            }
+            None => crm.load_board()?,
+        }
         Ok(crm)
     }
 
     /// One write transaction of the CRM (see [`Kb::write`]): an error from
     /// `f` leaves the graph unchanged.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut kb::WriteTx<'_>) -> Result<T>) -> Result<T> {
-        self.inner.kb.write_with(f)
+        self.inner.kb.write_with(|w| {
+            let value = f(w)?;
+            self.bump_generation(w)?;
+            Ok(value)
+        })
+    }
+
+    fn generation_node(&self) -> NamedNode {
+        self.kb().iri("id/crm")
+    }
+
+    /// The CRM write generation: bumped by every CRM write, so that a saved
+    /// board is only used when nothing changed since it was saved.
+    pub fn generation(&self) -> Result<u64> {
+        use kb::rdf::Reader;
+        let v = self.kb().store().object(self.generation_node().as_ref(), cc::GENERATION, self.graph().as_ref())?;
+        Ok(v.map_or(0, |t| kb::rdf::term_value(&t).parse().unwrap_or(0)))
+    }
+
+    fn bump_generation(&self, w: &mut kb::WriteTx<'_>) -> Result<()> {
+        use kb::rdf::Reader;
+        let (node, g) = (self.generation_node(), self.graph());
+        let old = w.object(node.as_ref(), cc::GENERATION, g.as_ref())?;
+        let n = old.as_ref().map_or(0, |t| kb::rdf::term_value(t).parse::<u64>().unwrap_or(0)) + 1;
+        if let Some(o) = old {
+            w.remove(&oxigraph::model::Quad::new(node.clone(), kb::rdf::nn(cc::GENERATION), o, g.clone()));
+        }
+        w.insert(&oxigraph::model::Quad::new(node, kb::rdf::nn(cc::GENERATION), kb::rdf::lit_int(n), g));
+        Ok(())
+    }
+
+    fn snapshot_path(&self) -> std::path::PathBuf {
+        self.kb().data_dir().join("crm-board.bin")
+    }
+
+    fn fingerprint(&self) -> u64 {
+        let c = &self.inner.config;
+        board::snapshot::fingerprint(&serde_json::json!({"calendar": c.calendar, "sla": c.sla}).to_string())
+    }
+
+    /// Saves the board for the next start (call at a clean shutdown).
+    pub fn save_board(&self) -> Result<()> {
+        let path = self.snapshot_path();
+        let tmp = path.with_extension("bin.tmp");
+        let io = |e: std::io::Error| Error::Kb(kb::Error::Io { path: tmp.clone(), source: e });
+        let generation = self.generation()?;
+        {
+            let board = self.board();
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+            board::snapshot::write(&board, generation, self.fingerprint(), &mut out).map_err(io)?;
+            std::io::Write::flush(&mut out).map_err(io)?;
+            out.get_ref().sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(())
+    }
+
+    /// The board saved at the last clean shutdown, if still valid. The file
+    /// is deleted once read: after a crash there is none.
+    fn saved_board(&self) -> Option<Board> {
+        let path = self.snapshot_path();
+        let file = std::fs::File::open(&path).ok()?;
+        let generation = self.generation().ok()?;
+        let read = board::snapshot::read(&mut std::io::BufReader::new(file), generation, self.fingerprint());
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %e, "cannot remove the saved ticket board");
+            return None;
+        }
+        match read {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "saved ticket board unreadable; rebuilding from the graph");
+                None
+            }
+        }
     }
 
     /// The knowledge base underneath.

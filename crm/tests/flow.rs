@@ -691,3 +691,32 @@ fn walk(dir: &std::path::Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn a_clean_shutdown_saves_the_board_and_any_later_write_invalidates_it() {
+    let w = world();
+    for i in 0..3 {
+        w.crm.open_ticket(&w.l1, &ticket(Channel::Email, &format!("richiesta {i}"))).unwrap();
+    }
+    w.crm.save_board().unwrap();
+    let path = w.kb.data_dir().join("crm-board.bin");
+    assert!(path.exists());
+    // Restored, and the file is consumed (a crash afterwards leaves none).
+    let again = Crm::open(w.kb.clone(), &CrmConfig::default()).unwrap();
+    assert_eq!(again.board().len(), 3);
+    assert!(!path.exists());
+    let listed = again.list_tickets(&w.l1, &TicketFilter { channel: Some(Channel::Email), open: true, ..Default::default() }).unwrap();
+    assert_eq!(listed.total, 3);
+    assert_eq!(listed.rows[0].clocks.len(), 3, "deadlines restored");
+    // Saved, then a write: the snapshot is stale and the board is rebuilt.
+    again.save_board().unwrap();
+    w.crm.open_ticket(&w.l1, &ticket(Channel::Phone, "dopo il salvataggio")).unwrap();
+    assert_eq!(Crm::open(w.kb.clone(), &CrmConfig::default()).unwrap().board().len(), 4);
+    // Other clock settings: rebuilt too (deadlines depend on them).
+    again.save_board().unwrap();
+    let other = CrmConfig { sla: crm::SlaConfig { take_in_charge_hours: 2, ..Default::default() }, ..CrmConfig::default() };
+    assert_eq!(Crm::open(w.kb.clone(), &other).unwrap().board().len(), 4);
+    // A damaged file is ignored.
+    std::fs::write(&path, b"CCBOARD1garbage").unwrap();
+    assert_eq!(Crm::open(w.kb.clone(), &CrmConfig::default()).unwrap().board().len(), 4);
+}

@@ -281,12 +281,17 @@ fn run(cli: &Cli) -> Result<()> {
                 println!("centralino listening on http://{}", listener.local_addr()?);
                 let state = web::AppState::with_config(kb, web::WebConfig { crm: settings.crm.clone(), ..web::WebConfig::default() })?;
                 state.crm.start_mailer();
+                let crm = state.crm.clone();
                 let app = web::app(state);
                 axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;
                     })
                     .await?;
+                // A clean stop: the next start restores the ticket board instead of rebuilding it.
+                if let Err(e) = crm.save_board() {
+                    tracing::warn!(error = %e, "ticket board not saved; the next start rebuilds it");
+                }
                 Ok::<_, anyhow::Error>(())
             })?;
         }
