@@ -271,3 +271,16 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
 }
+
+#[tokio::test]
+async fn crm_pages_follow_the_language_switch() {
+    let t = TestApp::new();
+    let id = ticket(&t, "bollo auto");
+    let mut b = t.signed_in(Role::OperatorL2).await;
+    let it = b.get(&format!("/tickets/{id}")).await.body;
+    assert!(it.contains("Percorso") && it.contains("Azioni"));
+    b.get("/lang/en").await;
+    let en = b.get(&format!("/tickets/{id}")).await.body;
+    assert!(en.contains("<h2>Path</h2>") && en.contains("<h2>Actions</h2>"), "{en}");
+    assert!(b.get("/tickets?open=1").await.body.contains("Requests"));
+}
