@@ -281,6 +281,9 @@ fn run(cli: &Cli) -> Result<()> {
                 println!("centralino listening on http://{}", listener.local_addr()?);
                 let state = web::AppState::with_config(kb, web::WebConfig { crm: settings.crm.clone(), ..web::WebConfig::default() })?;
                 state.crm.start_mailer();
+                if *demo {
+                    web::demo::load_crm(&state.crm)?;
+                }
                 let crm = state.crm.clone();
                 let app = web::app(state);
                 axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -284,3 +284,18 @@ async fn crm_pages_follow_the_language_switch() {
     assert!(en.contains("<h2>Path</h2>") && en.contains("<h2>Actions</h2>"), "{en}");
     assert!(b.get("/tickets?open=1").await.body.contains("Requests"));
 }
+
+#[tokio::test]
+async fn the_demo_shows_requests_at_every_level() {
+    let t = TestApp::new();
+    // The demo accounts are created by `serve --demo`; the test app has its own.
+    t.kb.create_user(&Actor::system(), "office", common::PASSWORD, &[Role::Office]).ok();
+    web::demo::load_crm(&t.state.crm).unwrap();
+    web::demo::load_crm(&t.state.crm).unwrap();
+    assert_eq!(t.state.crm.board().len(), 5, "loaded once");
+    let sup = Actor::new("supervisor", [Role::Supervisor]);
+    let at_office = t.state.crm.list_tickets(&sup, &crm::TicketFilter { desk: Some(crm::Desk::Office), ..Default::default() }).unwrap();
+    assert_eq!(at_office.total, 1);
+    let mut staff = t.signed_in(Role::Office).await;
+    assert!(staff.get("/tickets/office").await.body.contains(&at_office.rows[0].ticket.id));
+}
