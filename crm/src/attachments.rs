@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use kb::rdf::{Reader, lit, lit_datetime, lit_int, nn, term_datetime, term_value};
 use kb::{Actor, Role};
 use ontologies::vocab::{cc, dcterms, rdf, rdfs};
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
 use sha2::Digest;
 use std::io::Write;
@@ -337,15 +337,9 @@ impl Crm {
         let t = self.read_ticket(self.kb().store(), ticket)?;
         self.may_read(actor, &t)?;
         let store = self.kb().store();
-        let g = self.graph();
         let mut out = Vec::new();
-        for q in store.quads(None, Some(nn(cc::ON_TICKET)), Some(self.ticket_iri(&t.id).as_ref().into()), Some(g.as_ref().into()))? {
-            let NamedOrBlankNode::NamedNode(s) = q.subject else { continue };
-            if s.as_str().contains("/id/attachment/")
-                && let Some(a) = self.read_attachment(store, local(s.as_str()))?
-            {
-                out.push(a);
-            }
+        for id in self.on_ticket(store, &t.id, "attachment")? {
+            out.extend(self.read_attachment(store, &id)?);
         }
         out.sort_by(|a, b| {
             a.created.cmp(&b.created).then_with(|| a.part_of.is_some().cmp(&b.part_of.is_some())).then_with(|| a.name.cmp(&b.name))

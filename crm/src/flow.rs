@@ -528,14 +528,12 @@ impl Crm {
             let at = now();
             let step = self.apply(w, actor, &mut t, &action, at)?;
             t.version += 1;
-            let g = self.graph();
             for q in before.to_quads(self) {
                 w.remove(&q);
             }
             w.extend(&t.to_quads(self));
             let changed = (before.state != t.state).then_some((before.state, t.state));
             self.record_step(w, actor, &t, action.kind(), changed.map(|c| c.0), changed.map(|c| c.1), step, at);
-            let _ = g;
             Ok(t)
         })?;
         self.board_upsert(&ticket);

@@ -12,7 +12,7 @@ use crate::ticket::local;
 use crate::{Crm, normalize_phone, now};
 use chrono::{DateTime, Utc};
 use kb::rdf::{Reader, lit, lit_datetime, nn, term_datetime, term_value};
-use kb::{Actor, Graph, Role};
+use kb::{Actor, Role};
 use ontologies::vocab::{cc, dcterms, rdf, rdfs};
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
@@ -205,26 +205,18 @@ impl Crm {
         require(actor, "read call-backs", OPERATORS)?;
         let store = self.kb().store();
         let g = self.graph();
-        let subjects: Vec<NamedNode> = match (ticket, assignee) {
-            (Some(t), _) => store
-                .quads(None, Some(nn(cc::ON_TICKET)), Some(self.ticket_iri(t).as_ref().into()), Some(g.as_ref().into()))?
-                .into_iter()
-                .filter_map(|q| if let NamedOrBlankNode::NamedNode(n) = q.subject { Some(n) } else { None })
-                .collect(),
-            (None, Some(a)) => store
-                .quads(None, Some(nn(cc::ASSIGNEE)), Some(self.kb().agent_iri(a).as_ref().into()), Some(g.as_ref().into()))?
-                .into_iter()
-                .filter_map(|q| if let NamedOrBlankNode::NamedNode(n) = q.subject { Some(n) } else { None })
-                .collect(),
-            (None, None) => store
-                .quads(None, Some(nn(rdf::TYPE)), Some(nn(cc::CALL_BACK).into()), Some(g.as_ref().into()))?
-                .into_iter()
-                .filter_map(|q| if let NamedOrBlankNode::NamedNode(n) = q.subject { Some(n) } else { None })
-                .collect(),
+        // The narrowest index: the ticket's, the assignee's, or every call-back.
+        let (p, o): (&str, oxigraph::model::Term) = match (ticket, assignee) {
+            (Some(t), _) => (cc::ON_TICKET, self.ticket_iri(t).into()),
+            (None, Some(a)) => (cc::ASSIGNEE, self.kb().agent_iri(a).into()),
+            (None, None) => (rdf::TYPE, nn(cc::CALL_BACK).into_owned().into()),
         };
+        let prefix = self.kb().iri("id/callback/").into_string();
         let mut out = Vec::new();
-        for s in subjects.iter().filter(|s| s.as_str().contains("/id/callback/")) {
-            if let Some(cb) = self.read_callback(store, local(s.as_str()))?
+        for q in store.quads(None, Some(nn(p)), Some(o.as_ref()), Some(g.as_ref().into()))? {
+            let NamedOrBlankNode::NamedNode(s) = q.subject else { continue };
+            let Some(id) = s.as_str().strip_prefix(prefix.as_str()) else { continue };
+            if let Some(cb) = self.read_callback(store, id)?
                 && (!open_only || cb.done_at.is_none())
                 && assignee.is_none_or(|a| cb.assignee == a)
             {
@@ -391,7 +383,6 @@ impl Crm {
             if !outcome.is_empty() {
                 w.insert(&Quad::new(s.clone(), nn(cc::OUTCOME), lit(outcome), g.clone()));
             }
-            let _ = Graph::Crm;
             Ok(ReturnCall { done_at: Some(at), outcome: (!outcome.is_empty()).then(|| outcome.to_owned()), ..rc })
         })
         .map_err(Into::into)

@@ -204,6 +204,26 @@ impl Crm {
         }
     }
 
+    /// The ids of the resources of one kind (`attachment`, `message`,
+    /// `callback`: their IRIs are `{base}id/{kind}/{id}`) linked to a
+    /// ticket by `cc:onTicket`.
+    pub(crate) fn on_ticket(&self, r: &impl kb::rdf::Reader, ticket: &str, kind: &str) -> Result<Vec<String>> {
+        let prefix = self.kb().iri(&format!("id/{kind}/")).into_string();
+        let quads = r.quads(
+            None,
+            Some(kb::rdf::nn(cc::ON_TICKET)),
+            Some(self.ticket_iri(ticket).as_ref().into()),
+            Some(self.graph().as_ref().into()),
+        )?;
+        Ok(quads
+            .into_iter()
+            .filter_map(|q| match q.subject {
+                NamedOrBlankNode::NamedNode(n) => n.as_str().strip_prefix(prefix.as_str()).map(str::to_owned),
+                NamedOrBlankNode::BlankNode(_) => None,
+            })
+            .collect())
+    }
+
     /// The knowledge base underneath.
     pub fn kb(&self) -> &Kb {
         &self.inner.kb

@@ -268,15 +268,9 @@ impl Crm {
         let t = self.read_ticket(self.kb().store(), ticket)?;
         self.may_read(actor, &t)?;
         let store = self.kb().store();
-        let g = self.graph();
         let mut out = Vec::new();
-        for q in store.quads(None, Some(nn(cc::ON_TICKET)), Some(self.ticket_iri(&t.id).as_ref().into()), Some(g.as_ref().into()))? {
-            let NamedOrBlankNode::NamedNode(s) = q.subject else { continue };
-            if s.as_str().contains("/id/message/")
-                && let Some(m) = self.read_message(store, local(s.as_str()))?
-            {
-                out.push(m);
-            }
+        for id in self.on_ticket(store, &t.id, "message")? {
+            out.extend(self.read_message(store, &id)?);
         }
         out.sort_by_key(|m| m.created);
         Ok(out)
@@ -298,8 +292,7 @@ impl Crm {
             let ctx = serde_json::json!({"ticket": t.id, "name": name, "items": [item_ctx]});
             self.queue_message(w, &t.id, MessageKind::KbForms, &to, &ctx)
         })?;
-        let t = self.act(actor, ticket, None, crate::Action::Note { text: format!("Inviati via e-mail i moduli di {}", k.id) })?;
-        let _ = t;
+        self.act(actor, ticket, None, crate::Action::Note { text: format!("Inviati via e-mail i moduli di {}", k.id) })?;
         Ok(id)
     }
 
