@@ -10,6 +10,7 @@
 //! [`Board`] keeps every ticket's filter and sort keys in memory for fast
 //! lists; it is derived from the graph at start.
 
+mod action;
 mod attachments;
 mod board;
 pub mod calendar;
