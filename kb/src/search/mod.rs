@@ -12,6 +12,7 @@
 mod analysis;
 mod documents;
 mod index;
+mod lookup;
 mod query;
 mod schema;
 mod scoring;
