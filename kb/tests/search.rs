@@ -308,7 +308,18 @@ fn a_graph_ahead_of_the_index_is_detected_at_start() {
     // graph (title and generation) behind the index's back.
     {
         use kb::oxigraph::model::{Literal, NamedNodeRef, Quad};
-        let store = kb::oxigraph::store::Store::open(path.join("graph")).unwrap();
+        // The indexer thread may still be finishing its last batch with the
+        // store open (as `Kb::open` does, wait a moment for it).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let store = loop {
+            match kb::oxigraph::store::Store::open(path.join("graph")) {
+                Ok(s) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("store still locked: {e}"),
+            }
+        };
         let title = NamedNodeRef::new("http://purl.org/dc/terms/title").unwrap();
         let gen_p = NamedNodeRef::new("https://w3id.org/centralino/ontology#generation").unwrap();
         for q in store
