@@ -17,8 +17,8 @@ target = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser("~/.cache/cent
 deps = os.path.join(target, "debug", "deps")
 if not os.path.isdir(deps):
     sys.exit(0)
-roots = ["ontologies", "kb", "importers", "web"]
-names = {"centralino", "web", "kb", "importers", "ontologies"}
+roots = ["ontologies", "kb", "crm", "telephony", "importers", "web"]
+names = {"centralino", "web", "kb", "crm", "telephony", "importers", "ontologies"}
 here = os.path.dirname(os.path.abspath(__file__))
 for root in roots:
     tests = os.path.join(here, "..", root, "tests")

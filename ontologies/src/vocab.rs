@@ -137,6 +137,31 @@ vocabulary!(
     SNAPSHOT = "snapshot",
     /// Property: the write generation of the knowledge base (search index freshness).
     GENERATION = "generation",
+    // --- Telephony: contact events (DESIGN.md, "Contact life cycle") ---
+    /// Class: one event of a contact's life cycle (offered, queued, answered...).
+    CONTACT_EVENT = "ContactEvent",
+    /// Class: a phone call.
+    CALL = "Call",
+    /// Property: the life-cycle step an event records (offered, queued, answered...).
+    EVENT_TYPE = "eventType",
+    /// Property: the order in which the engine applied an event.
+    SEQUENCE = "sequence",
+    /// Property: the local service day of an event.
+    EVENT_DAY = "eventDay",
+    /// Property: the event as received or emitted, JSON, complete.
+    RAW_EVENT = "rawEvent",
+    /// Property: the call an event belongs to.
+    ABOUT_CALL = "aboutCall",
+    /// Property: the agent (operator's user name) of an event.
+    AGENT_NAME = "agentName",
+    /// Property: the ACD queue number of an event.
+    QUEUE_NUMBER = "queueNumber",
+    /// Property: the ticket an event is linked to.
+    ABOUT_TICKET = "aboutTicket",
+    /// Property: the CRM contact an event is linked to.
+    ABOUT_CONTACT = "aboutContact",
+    /// Property: what the engine noticed about an event (late, unknown call...).
+    EVENT_FLAG = "eventFlag",
     /// Property: the search text that led a user to read an item.
     QUERY_TEXT = "queryText",
     /// Class: a SPARQL query an account saved under a name (kept in the accounts graph).

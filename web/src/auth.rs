@@ -220,6 +220,8 @@ impl User {
             "can_crm": r(Role::OperatorL1) || r(Role::OperatorL2) || r(Role::Supervisor) || r(Role::Admin),
             "is_l2": r(Role::OperatorL2) || r(Role::Supervisor) || r(Role::Admin),
             "is_office": r(Role::Office),
+            "is_agent": r(Role::OperatorL1) || r(Role::OperatorL2),
+            "can_wallboard": r(Role::Supervisor) || r(Role::Admin),
             "office": self.actor.office,
             "can_gaps": r(Role::Publisher) || r(Role::Approver) || r(Role::Supervisor) || r(Role::Admin) || r(Role::OperatorL2),
         })

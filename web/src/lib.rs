@@ -33,11 +33,13 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// CRM settings (calendar, SLA clocks).
     pub crm: crm::CrmConfig,
+    /// Telephony settings (queues, lines, wrap-up, wallboard).
+    pub telephony: telephony::TelephonyConfig,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { max_upload_bytes: 50 * 1024 * 1024, crm: crm::CrmConfig::default() }
+        Self { max_upload_bytes: 50 * 1024 * 1024, crm: crm::CrmConfig::default(), telephony: telephony::TelephonyConfig::default() }
     }
 }
 
@@ -48,6 +50,8 @@ pub struct AppState {
     pub kb: Kb,
     /// Contacts and tickets.
     pub crm: Crm,
+    /// The ACD, IVR and CTI events.
+    pub telephony: telephony::Telephony,
     /// Signed-in sessions and sign-in throttling.
     pub sessions: Arc<auth::Sessions>,
     /// Templates.
@@ -63,10 +67,16 @@ impl AppState {
         Self::with_config(kb, WebConfig::default())
     }
 
-    /// State over `kb` with `config`.
+    /// State over `kb` with `config`: opens the CRM and starts the
+    /// telephony engine (its state recovered from the stored events).
     pub fn with_config(kb: Kb, config: WebConfig) -> Result<Self, crm::Error> {
         let crm = Crm::open(kb.clone(), &config.crm)?;
-        Ok(Self { kb, crm, sessions: Arc::default(), ui: Arc::new(ui::Ui::new()), config: Arc::new(config) })
+        let telephony = telephony::Telephony::start(kb.clone(), crm.clone(), &config.telephony, None).map_err(|e| match e {
+            telephony::Error::Crm(c) => c,
+            telephony::Error::Kb(k) => crm::Error::Kb(k),
+            other => crm::Error::invalid("telephony", other.to_string()),
+        })?;
+        Ok(Self { kb, crm, telephony, sessions: Arc::default(), ui: Arc::new(ui::Ui::new()), config: Arc::new(config) })
     }
 
     /// Runs blocking work on the CRM off the async threads.

@@ -12,6 +12,7 @@ use web::settings::Settings;
 mod bench;
 mod bench_crm;
 mod bench_import;
+mod bench_telephony;
 mod bench_web;
 mod eval;
 mod transfer;
@@ -71,7 +72,7 @@ enum Command {
     },
     /// Rebuild the search index from the graph.
     Reindex,
-    /// Scale benchmarks: `kb`, `search`, `import`, `web` or `crm` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS).
+    /// Scale benchmarks: `kb`, `search`, `import`, `web`, `crm` or `telephony` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS).
     Bench {
         /// Which benchmark.
         #[arg(value_enum)]
@@ -142,6 +143,8 @@ enum BenchKind {
     Web,
     /// CRM: three years of tickets loaded in bulk, ticket lists with filters and countdowns, contact lookup by phone.
     Crm,
+    /// Telephony: routing decisions, CTI event ingestion through the API, wallboard fan-out to browsers.
+    Telephony,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -279,16 +282,22 @@ fn run(cli: &Cli) -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
                 tracing::info!(%addr, "centralino listening");
                 println!("centralino listening on http://{}", listener.local_addr()?);
-                let state = web::AppState::with_config(kb, web::WebConfig { crm: settings.crm.clone(), ..web::WebConfig::default() })?;
+                let state = web::AppState::with_config(
+                    kb,
+                    web::WebConfig { crm: settings.crm.clone(), telephony: settings.telephony.clone(), ..web::WebConfig::default() },
+                )?;
                 state.crm.start_mailer();
                 if *demo {
                     web::demo::load_crm(&state.crm)?;
                 }
                 let crm = state.crm.clone();
+                let phones = state.telephony.clone();
                 let app = web::app(state);
                 axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                    .with_graceful_shutdown(async {
+                    .with_graceful_shutdown(async move {
                         let _ = tokio::signal::ctrl_c().await;
+                        // Ends the live streams (consoles, wallboards) so connections close.
+                        phones.stop();
                     })
                     .await?;
                 // A clean stop: the next start restores the ticket board instead of rebuilding it.
@@ -349,6 +358,7 @@ fn run(cli: &Cli) -> Result<()> {
                 BenchKind::Import => bench_import::import_scale(),
                 BenchKind::Web => bench_web::web_load(),
                 BenchKind::Crm => bench_crm::crm_scale(),
+                BenchKind::Telephony => bench_telephony::telephony_bench(),
             };
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
         }

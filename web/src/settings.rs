@@ -19,11 +19,19 @@ pub struct Settings {
     pub kb: KbConfig,
     /// CRM settings (`[crm]`, `[crm.calendar]`, `[crm.sla]` tables).
     pub crm: crm::CrmConfig,
+    /// Telephony settings (`[telephony]`, `[[telephony.queues]]`, `[telephony.thresholds]`).
+    pub telephony: telephony::TelephonyConfig,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { host: "127.0.0.1".into(), port: 8080, kb: KbConfig::default(), crm: crm::CrmConfig::default() }
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            kb: KbConfig::default(),
+            crm: crm::CrmConfig::default(),
+            telephony: telephony::TelephonyConfig::default(),
+        }
     }
 }
 

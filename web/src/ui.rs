@@ -50,6 +50,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_stats.html", include_str!("../templates/admin_stats.html")),
     ("sparql.html", include_str!("../templates/sparql.html")),
     ("tickets.html", include_str!("../templates/tickets.html")),
+    ("console.html", include_str!("../templates/console.html")),
+    ("console_panel.html", include_str!("../templates/console_panel.html")),
+    ("wallboard.html", include_str!("../templates/wallboard.html")),
     ("ticket.html", include_str!("../templates/ticket.html")),
     ("ticket_new.html", include_str!("../templates/ticket_new.html")),
     ("callbacks.html", include_str!("../templates/callbacks.html")),
@@ -527,6 +530,62 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Sono mostrate solo le prime righe; scarica il file per averle tutte. Righe mostrate:",
         "Only the first rows are shown; download the file for all of them. Rows shown:",
     ),
+    ("tel_console", "Console operatore", "Operator console"),
+    ("tel_wallboard", "Monitor delle code", "Queue wallboard"),
+    ("tel_state", "Stato", "State"),
+    ("tel_login", "Entra in servizio", "Sign in to the ACD"),
+    ("tel_terminal", "Postazione (interno)", "Terminal (extension)"),
+    ("tel_mode", "Modalità", "Work mode"),
+    ("tel_mode_online", "online", "online"),
+    ("tel_mode_offline", "offline", "offline"),
+    ("tel_mode_blended", "mista", "blended"),
+    ("tel_ready", "Disponibile", "Ready"),
+    ("tel_pause", "Pausa", "Pause"),
+    ("tel_logout", "Esci dal servizio", "Sign out of the ACD"),
+    ("tel_reason", "Motivo", "Reason"),
+    ("tel_offer", "Nuovo contatto in arrivo", "New contact offered"),
+    ("tel_waited", "atteso in coda", "waited in queue"),
+    ("tel_answer", "Rispondi", "Answer"),
+    ("tel_hangup", "Chiudi chiamata", "Hang up"),
+    ("tel_caller", "Chiamante", "Caller"),
+    ("tel_unknown_caller", "Chiamante non in anagrafica", "Caller not on record"),
+    ("tel_history", "Richieste precedenti", "Earlier requests"),
+    ("tel_ticket", "Richiesta aperta", "Open request"),
+    ("tel_close_first", "Chiudi al primo contatto", "Close at first contact"),
+    ("tel_answer_given", "Risposta data al cittadino", "Answer given to the citizen"),
+    ("tel_transfer_l2", "Trasferisci al II livello con la richiesta", "Transfer to second level with the request"),
+    ("tel_transfer", "Trasferisci a ufficio o persona", "Transfer to an office or person"),
+    ("tel_announced", "annunciato", "announced"),
+    ("tel_blind", "cieco", "blind"),
+    ("tel_no_answer", "Non risponde: richiesta di richiamata", "No answer: return-call request"),
+    ("tel_callback", "Pianifica richiamata", "Schedule a call-back"),
+    ("tel_work_done", "Lavorazione completata", "Item done"),
+    ("tel_no_contact", "Nessun contatto in corso.", "No contact in hand."),
+    ("tel_suggestions", "Schede suggerite", "Suggested items"),
+    ("tel_queue", "Coda", "Queue"),
+    ("tel_agents", "Operatori", "Agents"),
+    ("tel_waiting", "In attesa", "Waiting"),
+    ("tel_first_wait", "Attesa del primo", "Wait of the first"),
+    ("tel_load", "Carico medio", "Average load"),
+    ("tel_terminals", "Postazioni", "Terminals"),
+    ("tel_offered", "Offerte", "Offered"),
+    ("tel_answered", "Risposte", "Answered"),
+    ("tel_abandoned", "Abbandonate", "Abandoned"),
+    ("tel_within_30", "Risposte entro 30 s", "Answered within 30 s"),
+    ("tel_asa", "Tempo medio di risposta", "Average speed of answer"),
+    ("tel_aht", "Durata media di gestione", "Average handling time"),
+    ("tel_today", "Oggi", "Today"),
+    ("tel_chart", "Attesa in coda nella giornata", "Queue wait over the day"),
+    ("tel_sampling", "Campionamento (secondi)", "Sampling (seconds)"),
+    ("tel_print", "Versione stampabile", "Printable view"),
+    ("tel_open", "Servizio aperto", "Service open"),
+    ("tel_closed", "Fuori orario", "Out of service hours"),
+    ("tel_calls_today", "Chiamate di oggi", "Calls today"),
+    ("tel_no_line", "Rifiutate per linee occupate", "Refused, no free line"),
+    ("tel_after_hours", "Fuori orario", "After hours"),
+    ("tel_voicemails", "Messaggi in segreteria", "Voicemails"),
+    ("tel_set_mode", "Assegna", "Assign"),
+    ("tel_live", "aggiornamento in tempo reale", "live updates"),
 ];
 
 /// The dictionary of `lang`, for templates (`{{ tr.search }}`).
@@ -543,6 +602,7 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../static/app.js")),
+    ("telephony.js", "text/javascript; charset=utf-8", include_str!("../static/telephony.js")),
 ];
 
 /// `GET /static/{file}`.
@@ -716,6 +776,21 @@ impl From<crm::Error> for AppError {
             E::NotFound { .. } => AppError::NotFound(e.to_string()),
             E::IllegalTransition { .. } | E::Stale { .. } => AppError::Conflict(e.to_string()),
             E::InvalidValue { .. } | E::MissingField { .. } => AppError::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl From<telephony::Error> for AppError {
+    fn from(e: telephony::Error) -> Self {
+        use telephony::Error as E;
+        match e {
+            E::Kb(k) => AppError::from(k),
+            E::Crm(c) => AppError::from(c),
+            E::Invalid { .. } => AppError::BadRequest(e.to_string()),
+            E::NotFound { .. } => AppError::NotFound(e.to_string()),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::Stopped => AppError::Timeout(e.to_string()),
         }
     }
 }

@@ -17,6 +17,7 @@
         .then(function (html) {
           if (html !== null && mine === seq) {
             results.innerHTML = html;
+            if (form.getAttribute("data-keep-url")) { return; }
             var url = new URL(window.location.href);
             params.delete("partial");
             url.search = params.toString();

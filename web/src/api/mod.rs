@@ -29,12 +29,14 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 mod account;
 mod catalogue;
 mod crm_api;
+mod cti;
 mod dto;
 mod items;
 
 use account::*;
 use catalogue::*;
 use crm_api::*;
+use cti::*;
 pub use dto::*;
 use items::*;
 
@@ -84,6 +86,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/return-calls", get(list_return_calls).post(create_return_call))
         .route("/api/v1/return-calls/{id}/done", post(return_call_done))
         .route("/api/v1/kb-gaps", get(kb_gaps))
+        .route("/api/v1/cti/events", post(post_events))
+        .route("/api/v1/cti/wallboard", get(wallboard))
+        .route("/api/v1/cti/agents", get(agents))
+        .route("/api/v1/cti/calls/{id}/events", get(call_events))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/api", any(not_found))
@@ -215,7 +221,7 @@ impl Modify for BearerAuth {
     info(
         title = "centralino API",
         version = "1",
-        description = "Knowledge items, search, classification and organisation chart, contacts and tickets of the centralino contact centre. Errors are JSON objects {\"error\": {\"status\", \"message\"}}. SPARQL is at /sparql (SPARQL 1.1 Protocol) and every IRI below /id/ dereferences as linked data."
+        description = "Knowledge items, search, classification and organisation chart, contacts and tickets, CTI events of the centralino contact centre. Errors are JSON objects {\"error\": {\"status\", \"message\"}}. SPARQL is at /sparql (SPARQL 1.1 Protocol) and every IRI below /id/ dereferences as linked data."
     ),
     paths(
         account::me,
@@ -257,6 +263,10 @@ impl Modify for BearerAuth {
         crm_api::create_return_call,
         crm_api::return_call_done,
         crm_api::kb_gaps,
+        cti::post_events,
+        cti::wallboard,
+        cti::agents,
+        cti::call_events,
         account::list_tokens,
         account::create_token,
         account::revoke_token
@@ -269,6 +279,7 @@ impl Modify for BearerAuth {
         (name = "search", description = "Search and suggestions"),
         (name = "catalogue", description = "Classification tree and organisation chart"),
         (name = "crm", description = "Contacts, tickets and their path across levels and offices, call-backs, return calls"),
+        (name = "cti", description = "Contact life-cycle events of the PBX connector (offered, queued, answered, abandoned, transferred, ended, voicemail), agent states, the wallboard"),
         (name = "account", description = "The signed-in account and its API tokens")
     )
 )]

@@ -11,6 +11,7 @@ mod contacts;
 mod editor;
 mod operator;
 mod session;
+mod telephony;
 mod tickets;
 
 use crate::AppState;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(tickets::routes())
         .merge(contacts::routes())
+        .merge(telephony::routes())
 }
 
 /// A redirect after a successful form (303 See Other).

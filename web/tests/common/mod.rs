@@ -43,6 +43,17 @@ impl TestApp {
         TestApp { dir, kb, state, app }
     }
 
+    /// Like [`TestApp::new`], with the telephony engine on `clock`.
+    pub fn with_clock(clock: telephony::Clock) -> Self {
+        let mut t = Self::new();
+        t.state.telephony.stop();
+        t.state.telephony =
+            telephony::Telephony::start_with_clock(t.kb.clone(), t.state.crm.clone(), &t.state.config.telephony, None, clock)
+                .expect("telephony");
+        t.app = web::app(t.state.clone());
+        t
+    }
+
     /// An anonymous browser.
     pub fn browser(&self) -> Browser {
         Browser { app: self.app.clone(), cookies: Vec::new(), csrf: String::new() }

@@ -1,0 +1,442 @@
+//! A day of calls through the CTI API (in service time and after hours, a
+//! holiday, abandonments, transfers to L2 and to an office, a voicemail):
+//! queue order, agent choice, tickets opened, events stored, wallboard
+//! counters, recovery after a restart, and the role checks of the pages
+//! and routes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{Browser, TestApp};
+use kb::{Actor, Role};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    fn at(t: DateTime<Utc>) -> Self {
+        TestClock(Arc::new(AtomicI64::new(t.timestamp_millis())))
+    }
+    fn set(&self, t: DateTime<Utc>) {
+        self.0.store(t.timestamp_millis(), Ordering::SeqCst);
+    }
+    fn clock(&self) -> telephony::Clock {
+        let c = self.0.clone();
+        Arc::new(move || DateTime::from_timestamp_millis(c.load(Ordering::SeqCst)).unwrap_or_default())
+    }
+}
+
+/// Monday 7 December 2026, hh:mm:ss in Rome (UTC+1).
+fn mon(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 7, h, m, s).single().unwrap() - Duration::hours(1)
+}
+
+async fn api(b: &mut Browser, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let p = b.send(req.body(body).unwrap()).await;
+    (p.status, serde_json::from_str(&p.body).unwrap_or(Value::Null))
+}
+
+struct Pbx {
+    b: Browser,
+    token: String,
+    /// A supervisor's token, to read what was stored.
+    reader: String,
+    clock: TestClock,
+    n: u32,
+}
+
+impl Pbx {
+    /// Sends one event at `at` (the clock moves there first); returns the status and result.
+    async fn send(&mut self, at: DateTime<Utc>, mut event: Value) -> (StatusCode, Value) {
+        self.clock.set(at);
+        self.n += 1;
+        if event.get("id").is_none() {
+            event["id"] = json!(format!("pbx-{:04}", self.n));
+        }
+        event["at"] = json!(at.to_rfc3339());
+        let token = self.token.clone();
+        api(&mut self.b, "POST", "/api/v1/cti/events", &token, Some(event)).await
+    }
+
+    async fn ok(&mut self, at: DateTime<Utc>, event: Value) -> Value {
+        let (s, v) = self.send(at, event.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{event} → {v}");
+        assert_eq!(v["rejected"], json!(0), "{event} → {v}");
+        v
+    }
+
+    async fn call(&mut self, at: DateTime<Utc>, kind: &str, call: &str, extra: Value) -> Value {
+        let mut e = json!({"type": kind, "call": call});
+        if let (Some(o), Some(x)) = (e.as_object_mut(), extra.as_object()) {
+            o.extend(x.clone());
+        }
+        self.ok(at, e).await
+    }
+
+    async fn events(&mut self, call: &str) -> Vec<Value> {
+        let token = self.reader.clone();
+        let (s, v) = api(&mut self.b, "GET", &format!("/api/v1/cti/calls/{call}/events"), &token, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits (real time) until the call has an event of `kind`.
+    async fn wait_for(&mut self, call: &str, kind: &str) -> Value {
+        for _ in 0..200 {
+            if let Some(e) = self.events(call).await.into_iter().find(|e| e["type"] == kind) {
+                return e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no {kind} event for call {call}");
+    }
+
+    /// Lets the engine's timers run at the clock's time.
+    async fn settle(&mut self, at: DateTime<Utc>) {
+        self.clock.set(at);
+        tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    }
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["type"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+fn routed_to(events: &[Value]) -> Vec<String> {
+    events.iter().filter(|e| e["type"] == "routed").map(|e| e["agent"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// A WAV of `seconds` of 8 kHz 16-bit mono silence.
+fn wav(seconds: u32) -> Vec<u8> {
+    let data_len = seconds * 8000 * 2;
+    let mut v = Vec::new();
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data_len).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&8000u32.to_le_bytes());
+    v.extend_from_slice(&16000u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data_len.to_le_bytes());
+    v.resize(v.len() + data_len as usize, 0);
+    v
+}
+
+#[tokio::test]
+async fn a_day_of_calls_through_the_cti_api() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let clock = TestClock::at(mon(8, 0, 0));
+    let t = TestApp::with_clock(clock.clock());
+    let token = t.kb.create_token(&Actor::system(), "integration", "pbx").unwrap();
+    let l1 = Actor::new("operator-l1", [Role::OperatorL1]);
+    let lia = t
+        .state
+        .crm
+        .create_contact(
+            &l1,
+            &crm::ContactInput {
+                given_name: "Lia".into(),
+                family_name: "Neri".into(),
+                phones: vec!["333 1234567".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let employee = t.kb.people().unwrap().into_iter().find(|p| p.extension.is_some()).expect("a person with an extension");
+    let ext = employee.extension.clone().unwrap();
+    let reader = t.kb.create_token(&Actor::system(), "supervisor", "reader").unwrap();
+    let mut pbx = Pbx { b: t.browser(), token, reader, clock: clock.clone(), n: 0 };
+
+    // Agents sign in: two first-level operators, one second-level.
+    pbx.ok(mon(8, 0, 0), json!({"type": "agent_state", "agent": "operator-l1", "state": "ready", "skills": ["l1"], "terminal": "201"}))
+        .await;
+    pbx.ok(mon(8, 0, 5), json!({"type": "agent_state", "agent": "l1-bis", "state": "ready", "skills": ["l1"], "terminal": "202"})).await;
+    pbx.ok(mon(8, 0, 10), json!({"type": "agent_state", "agent": "operator-l2", "state": "ready", "skills": ["l2"], "terminal": "301"}))
+        .await;
+
+    // c1: Lia calls, the longest-idle agent answers, the ticket opens with her record.
+    let r = pbx.call(mon(9, 0, 0), "offered", "c1", json!({"caller": "+393331234567", "dialled": "800000000"})).await;
+    assert_eq!(r["results"][0]["status"], "accepted");
+    pbx.call(mon(9, 0, 4), "answered", "c1", json!({"agent": "operator-l1"})).await;
+    let opened = pbx.wait_for("c1", "ticket_opened").await;
+    assert_eq!(opened["contact"].as_str(), Some(lia.id.as_str()), "{opened}");
+    let c1_ticket = opened["ticket"].as_str().unwrap().to_owned();
+    let page = t.state.crm.ticket(&l1, &c1_ticket).unwrap();
+    assert_eq!((page.ticket.channel, page.ticket.state), (crm::Channel::Phone, crm::TicketState::AtL1));
+    assert_eq!(page.ticket.assignee.as_deref(), Some("operator-l1"));
+    assert_eq!(routed_to(&pbx.events("c1").await), ["operator-l1"]);
+
+    // c2: warm transfer to the second level with its ticket (CRM-6).
+    pbx.call(mon(9, 1, 0), "offered", "c2", json!({"caller": "+390874000111"})).await;
+    pbx.call(mon(9, 1, 3), "answered", "c2", json!({"agent": "l1-bis"})).await;
+    let c2_ticket = pbx.wait_for("c2", "ticket_opened").await["ticket"].as_str().unwrap().to_owned();
+    pbx.call(mon(9, 2, 0), "transferred", "c2", json!({"target": "l2", "mode": "warm"})).await;
+    pbx.call(mon(9, 2, 10), "answered", "c2", json!({"agent": "operator-l2"})).await;
+    pbx.call(mon(9, 3, 0), "ended", "c1", json!({})).await;
+    pbx.call(mon(9, 4, 0), "ended", "c2", json!({})).await;
+    let c2 = pbx.events("c2").await;
+    assert_eq!(
+        kinds(&c2),
+        ["offered", "ivr_welcome", "queued", "routed", "answered", "ticket_opened", "transferred", "queued", "routed", "answered", "ended"]
+    );
+    assert_eq!(c2[7]["queue"], "2");
+    assert_eq!(routed_to(&c2), ["l1-bis", "operator-l2"]);
+    for _ in 0..100 {
+        if t.state.crm.ticket(&l1, &c2_ticket).unwrap().ticket.state == crm::TicketState::AtL2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let c2t = t.state.crm.ticket(&l1, &c2_ticket).unwrap().ticket;
+    assert_eq!((c2t.state, c2t.assignee.as_deref()), (crm::TicketState::AtL2, Some("operator-l2")));
+
+    // Wrap-up ends; four calls arrive for two agents: FIFO, longest idle first.
+    pbx.settle(mon(9, 5, 0)).await;
+    for (i, c) in ["c3", "c4", "c5", "c6"].iter().enumerate() {
+        pbx.call(mon(9, 5, i as u32 * 2), "offered", c, json!({"caller": format!("+39087400020{i}")})).await;
+    }
+    assert_eq!(routed_to(&pbx.events("c3").await), ["l1-bis"], "l1-bis idle since 09:02:15, operator-l1 since 09:03:15");
+    assert_eq!(routed_to(&pbx.events("c4").await), ["operator-l1"]);
+    let wb = t.state.telephony.wallboard();
+    assert_eq!((wb.queues[0].waiting, wb.queues[0].ready), (2, 0));
+
+    // A restart in the middle of calls recovers queues and agents.
+    let before = t.state.telephony.wallboard();
+    let agents_before = t.state.telephony.engine().agents(mon(9, 5, 7));
+    let again =
+        telephony::Telephony::start_with_clock(t.kb.clone(), t.state.crm.clone(), &t.state.config.telephony, None, clock.clock()).unwrap();
+    assert_eq!(again.wallboard().queues, before.queues);
+    assert_eq!(again.engine().agents(mon(9, 5, 7)), agents_before);
+    again.stop();
+
+    pbx.call(mon(9, 5, 3), "answered", "c3", json!({"agent": "l1-bis"})).await;
+    pbx.call(mon(9, 5, 5), "answered", "c4", json!({"agent": "operator-l1"})).await;
+    // c5 gives up.
+    pbx.call(mon(9, 5, 40), "abandoned", "c5", json!({})).await;
+    // c4 goes to an employee who does not answer: a return-call request (TEL-7, CRM-13).
+    pbx.call(mon(9, 6, 0), "transferred", "c4", json!({"target": "extension", "extension": ext, "mode": "announced"})).await;
+    pbx.call(mon(9, 6, 30), "transfer_failed", "c4", json!({"extension": ext})).await;
+    pbx.call(mon(9, 6, 31), "ended", "c4", json!({})).await;
+    // operator-l1's wrap-up ends at 09:06:15: c6, next in line, goes there.
+    assert_eq!(routed_to(&pbx.events("c6").await), ["operator-l1"]);
+    pbx.call(mon(9, 6, 33), "answered", "c6", json!({"agent": "operator-l1"})).await;
+    pbx.call(mon(9, 7, 0), "ended", "c3", json!({})).await;
+    pbx.call(mon(9, 9, 0), "ended", "c6", json!({})).await;
+    let mut found = false;
+    for _ in 0..100 {
+        let rc = t.state.crm.return_calls(&Actor::new("operator-l1", [Role::OperatorL1]), true).unwrap();
+        if rc.iter().any(|r| r.person == employee.staff_number) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found, "a return-call request for {}", employee.staff_number);
+
+    // Bad input: a duplicate, an agent in two calls, an unknown queue, a time in the future.
+    let (s, v) = pbx.send(mon(9, 10, 0), json!({"id": "pbx-0004", "type": "offered", "call": "c1"})).await;
+    assert_eq!((s, v["results"][0]["status"].as_str()), (StatusCode::OK, Some("duplicate")), "{v}");
+    pbx.call(mon(9, 10, 0), "offered", "c9", json!({})).await;
+    pbx.call(mon(9, 10, 1), "offered", "c10", json!({})).await;
+    assert_eq!(routed_to(&pbx.events("c9").await), ["l1-bis"], "idle since 09:07:15, operator-l1 since 09:09:15");
+    pbx.call(mon(9, 10, 2), "answered", "c9", json!({"agent": "l1-bis"})).await;
+    let (s, v) = pbx.send(mon(9, 10, 3), json!({"type": "answered", "call": "c10", "agent": "l1-bis"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("two calls"), "{v}");
+    let (s, v) =
+        pbx.send(mon(9, 10, 4), json!({"type": "work_offered", "work": "RS-2026-000999", "channel": "email", "queue": "77"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("unknown queue"), "{v}");
+    pbx.clock.set(mon(9, 10, 5));
+    let future = mon(10, 0, 0).to_rfc3339();
+    let (s, _) = api(
+        &mut pbx.b,
+        "POST",
+        "/api/v1/cti/events",
+        &pbx.token.clone(),
+        Some(json!({"id": "f", "type": "offered", "call": "cf", "at": future})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = api(&mut pbx.b, "POST", "/api/v1/cti/events", &pbx.token.clone(), Some(json!({"id": "x", "type": "teleport"}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    // A batch: each event has its own status.
+    let (s, v) = api(
+        &mut pbx.b,
+        "POST",
+        "/api/v1/cti/events",
+        &pbx.token.clone(),
+        Some(json!([
+            {"id": "b1", "type": "ended", "call": "c9", "at": mon(9, 10, 30).to_rfc3339()},
+            {"id": "b2", "type": "ended", "call": "c10", "at": mon(9, 10, 31).to_rfc3339()},
+            {"id": "b3", "type": "answered", "call": "c404", "agent": "operator-l1", "at": mon(9, 10, 32).to_rfc3339()}
+        ])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let statuses: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["accepted", "flagged", "pending"], "{v}");
+
+    // The wallboard's counters for the day so far.
+    let (s, _) = api(&mut pbx.b, "GET", "/api/v1/cti/wallboard", &pbx.token.clone(), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the connector does not read the wallboard");
+    let sup = t.kb.create_token(&Actor::system(), "supervisor", "wall").unwrap();
+    let (s, wb) = api(&mut pbx.b, "GET", "/api/v1/cti/wallboard", &sup, None).await;
+    assert_eq!(s, StatusCode::OK, "{wb}");
+    let q1 = &wb["queues"][0];
+    assert_eq!(q1["offered"], 8, "{q1}");
+    assert_eq!(q1["answered"], 6, "{q1}");
+    assert_eq!(q1["abandoned"], 2, "c5 abandoned, c10 ended while waiting: {q1}");
+    // Within 30 s: c1 (4 s), c2 (3 s), c3 (3 s), c4 (3 s), c9 (2 s); c6 waited 87 s.
+    assert!((q1["answered_30s_share"].as_f64().unwrap() - 5.0 / 8.0).abs() < 1e-9, "{q1}");
+    assert_eq!(wb["queues"][1]["answered"], 1);
+    assert_eq!(wb["calls_today"], 8);
+
+    // After hours: the message, a voicemail with its audio, an offline ticket.
+    pbx.call(mon(20, 30, 0), "offered", "c7", json!({"caller": "+393331234567"})).await;
+    let audio = base64::engine::general_purpose::STANDARD.encode(wav(1));
+    pbx.call(mon(20, 30, 40), "voicemail_left", "c7", json!({"audio_base64": audio})).await;
+    pbx.call(mon(20, 30, 41), "ended", "c7", json!({})).await;
+    let vm = pbx.wait_for("c7", "ticket_opened").await;
+    assert_eq!(kinds(&pbx.events("c7").await)[..3], ["offered", "ivr_after_hours", "voicemail_left"]);
+    let vm_ticket = vm["ticket"].as_str().unwrap().to_owned();
+    let page = t.state.crm.ticket(&l1, &vm_ticket).unwrap();
+    assert_eq!(page.ticket.channel, crm::Channel::Voicemail);
+    assert_eq!(page.contact.map(|c| c.id), Some(lia.id.clone()));
+    let atts = t.state.crm.attachments(&l1, &vm_ticket).unwrap();
+    assert_eq!(atts.len(), 1);
+    assert_eq!(atts[0].mime, "audio/x-wav");
+    let mut wb = t.state.telephony.wallboard();
+    for _ in 0..100 {
+        if wb.queues[2].waiting == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        wb = t.state.telephony.wallboard();
+    }
+    assert_eq!((wb.after_hours, wb.voicemails, wb.queues[2].waiting), (1, 1, 1), "the voicemail waits for an offline agent");
+
+    // The next day is a national holiday (8 December): closed all day.
+    let holiday = mon(10, 0, 0) + Duration::days(1);
+    pbx.call(holiday, "offered", "c8", json!({"caller": "+390874000999"})).await;
+    assert_eq!(kinds(&pbx.events("c8").await), ["offered", "ivr_after_hours"]);
+    let wb = t.state.telephony.wallboard();
+    assert_eq!((wb.calls_today, wb.after_hours, wb.queues[0].offered), (1, 1, 0), "counters start again each day");
+
+    // Everything is stored raw in the telephony graph, linked to calls and tickets.
+    let g = t.kb.graph(kb::Graph::Telephony);
+    let linked = t.kb.store().quads_for_pattern(None, Some(kb::rdf::nn(ontologies::vocab::cc::ABOUT_TICKET)), None, Some(g.into())).count();
+    assert!(linked >= 4, "{linked} events linked to tickets");
+    let raw = telephony::store::events_of_call(&t.kb, "c4").unwrap();
+    assert_eq!(kinds(&raw.iter().map(|e| serde_json::to_value(e).unwrap()).collect::<Vec<_>>()).last().map(String::as_str), Some("ended"));
+}
+
+#[tokio::test]
+async fn the_console_and_wallboard_check_roles() {
+    use Role::*;
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let t = TestApp::new();
+    let routes: Vec<(&str, &[Role])> = vec![
+        ("/console", &[OperatorL1, OperatorL2]),
+        ("/console/panel", &[OperatorL1, OperatorL2]),
+        ("/wallboard", &[Supervisor, Admin]),
+        ("/wallboard?print=1", &[Supervisor, Admin]),
+    ];
+    for role in Role::ALL {
+        let mut b = t.signed_in(role).await;
+        for (path, allowed) in &routes {
+            let p = b.get(path).await;
+            let expected = if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(p.status, expected, "{role} GET {path}: {}", &p.body[..p.body.len().min(300)]);
+        }
+        for (path, fields, allowed) in [
+            ("/console/state", vec![("state", "ready"), ("terminal", "201")], &[OperatorL1, OperatorL2][..]),
+            ("/wallboard/sampling", vec![("sample_s", "30")], &[Supervisor, Admin][..]),
+        ] {
+            let p = b.post(path, &fields).await;
+            let expected = if allowed.contains(&role) { StatusCode::SEE_OTHER } else { StatusCode::FORBIDDEN };
+            assert_eq!(p.status, expected, "{role} POST {path}: {}", &p.body[..p.body.len().min(300)]);
+        }
+    }
+    // The CTI API: only the connector (and administrators) send events.
+    for role in Role::ALL {
+        let name = role.as_str().replace('_', "-");
+        let token = t.kb.create_token(&Actor::system(), &name, "t").unwrap();
+        let mut b = t.browser();
+        let (s, _) = api(&mut b, "POST", "/api/v1/cti/events", &token, Some(json!([]))).await;
+        let expected = if matches!(role, Integration | Admin) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        assert_eq!(s, expected, "{role} POST /api/v1/cti/events");
+        let (s, _) = api(&mut b, "GET", "/api/v1/cti/agents", &token, None).await;
+        let expected = if matches!(role, Supervisor | Admin) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        assert_eq!(s, expected, "{role} GET /api/v1/cti/agents");
+    }
+    // The OpenAPI document describes the event schema.
+    let mut b = t.signed_in(Admin).await;
+    let doc = b.get("/api/v1/openapi.json").await;
+    assert!(doc.body.contains("/api/v1/cti/events") && doc.body.contains("CtiEvent") && doc.body.contains("voicemail_left"), "openapi");
+}
+
+#[tokio::test]
+async fn an_operator_signs_in_answers_and_closes_at_first_contact_from_the_console() {
+    let clock = TestClock::at(mon(10, 0, 0));
+    let t = TestApp::with_clock(clock.clock());
+    let mut op = t.signed_in(Role::OperatorL1).await;
+    let p = op.post("/console/state", &[("state", "ready"), ("terminal", "201"), ("mode", "online")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let token = t.kb.create_token(&Actor::system(), "integration", "pbx").unwrap();
+    let mut b = t.browser();
+    let now = t.state.telephony.now();
+    let (s, v) = api(
+        &mut b,
+        "POST",
+        "/api/v1/cti/events",
+        &token,
+        Some(json!({"id": "o1", "type": "offered", "call": "k1", "caller": "+390874111222", "at": now.to_rfc3339()})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page = op.get("/console").await;
+    {
+        assert!(page.body.contains("id=\"answer\""), "{}", page.body);
+        assert_eq!(op.post("/console/answer", &[]).await.status, StatusCode::SEE_OTHER);
+        let mut ticket = None;
+        for _ in 0..100 {
+            let panel = op.get("/console/panel").await;
+            if let Some(i) = panel.body.find("data-ticket=\"") {
+                ticket = Some(panel.body[i + 13..i + 27].to_owned());
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let ticket = ticket.expect("the ticket opened on answer");
+        let p = op.post("/console/close", &[("ticket", &ticket), ("answer", "Informazioni date al telefono")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let tk = t.state.crm.ticket(&Actor::new("operator-l1", [Role::OperatorL1]), &ticket).unwrap().ticket;
+        assert_eq!(tk.state, crm::TicketState::Closed);
+        assert_eq!(op.post("/console/hangup", &[]).await.status, StatusCode::SEE_OTHER);
+    }
+    let p = op.post("/console/state", &[("state", "paused"), ("reason", "formazione")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(op.get("/console").await.body.contains("formazione"));
+}
