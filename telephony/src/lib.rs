@@ -6,3 +6,12 @@
 mod error;
 
 pub use error::{Error, Result};
+
+// Announcements (TEL-3).
+mod announcements;
+mod wav;
+pub use announcements::{
+    ANNOUNCEMENT_LISTENERS, ANNOUNCEMENT_MANAGERS, Announcement, AnnouncementKind, AnnouncementLimits, AnnouncementVersion, Announcements,
+    Heard, TimeBand, validate_name,
+};
+pub use wav::{AudioFormat, DEFAULT_MAX_DURATION_SECS, DEFAULT_MAX_WAV_BYTES, MIN_DURATION_MS, WavInfo, WavLimits, validate_wav};
