@@ -368,7 +368,7 @@ impl Announcements {
     /// blank title keeps the existing announcement's title; the kind of an
     /// existing announcement cannot change; the same bytes as an existing
     /// version are refused (activate that version instead).
-    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name))]
+    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name = %name))]
     pub fn upload(&self, actor: &Actor, name: &str, title: &str, kind: AnnouncementKind, bytes: &[u8]) -> Result<Announcement> {
         require(actor, "uploading announcements", ANNOUNCEMENT_MANAGERS)?;
         let name = name.trim();
@@ -426,7 +426,7 @@ impl Announcements {
     }
 
     /// Makes `version` the one the IVR plays.
-    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name, version))]
+    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name = %name, version = version))]
     pub fn activate(&self, actor: &Actor, name: &str, version: u32) -> Result<Announcement> {
         require(actor, "activating announcements", ANNOUNCEMENT_MANAGERS)?;
         self.kb.write_with(|w| {
@@ -441,7 +441,7 @@ impl Announcements {
     }
 
     /// Sets or removes the time band of a welcome announcement.
-    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name))]
+    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name = %name))]
     pub fn set_band(&self, actor: &Actor, name: &str, band: Option<TimeBand>) -> Result<Announcement> {
         require(actor, "changing announcement time bands", ANNOUNCEMENT_MANAGERS)?;
         self.kb.write_with(|w| {
@@ -460,7 +460,7 @@ impl Announcements {
 
     /// Deletes one version. The active version cannot be deleted: activate
     /// another one first, or delete the whole announcement.
-    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name, version))]
+    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name = %name, version = version))]
     pub fn delete_version(&self, actor: &Actor, name: &str, version: u32) -> Result<Announcement> {
         require(actor, "deleting announcement versions", ANNOUNCEMENT_MANAGERS)?;
         self.kb.write_with(|w| {
@@ -480,7 +480,7 @@ impl Announcements {
     }
 
     /// Deletes an announcement with all its versions.
-    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name))]
+    #[tracing::instrument(skip_all, err, fields(actor = %actor.username, name = %name))]
     pub fn delete(&self, actor: &Actor, name: &str) -> Result<()> {
         require(actor, "deleting announcements", ANNOUNCEMENT_MANAGERS)?;
         self.kb.write_with(|w| {
