@@ -7,6 +7,7 @@ mod admin_org;
 mod admin_stats;
 mod admin_transfer;
 mod admin_users;
+mod announcements;
 mod contacts;
 mod editor;
 mod operator;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(tickets::routes())
         .merge(contacts::routes())
+        .merge(announcements::routes())
 }
 
 /// A redirect after a successful form (303 See Other).
