@@ -300,6 +300,42 @@ vocabulary!(
     LAST_ERROR = "lastError",
     /// Property: next delivery attempt.
     NEXT_ATTEMPT_AT = "nextAttemptAt",
+    // --- Announcements of the IVR (TEL-3) ---
+    /// Class: an announcement of the IVR (welcome, queue, after hours, music on hold).
+    ANNOUNCEMENT = "Announcement",
+    /// Class: one uploaded recording of an announcement.
+    ANNOUNCEMENT_VERSION = "AnnouncementVersion",
+    /// Property: the kind of an announcement (welcome, queue, after_hours, music_on_hold, other).
+    ANNOUNCEMENT_KIND = "announcementKind",
+    /// Property: a day of the week of a welcome announcement's time band (mon ... sun).
+    BAND_DAY = "bandDay",
+    /// Property: local time a welcome announcement's time band starts (HH:MM).
+    BAND_FROM = "bandFrom",
+    /// Property: local time a welcome announcement's time band ends (HH:MM, excluded).
+    BAND_TO = "bandTo",
+    /// Property: the version of an announcement the IVR plays.
+    ACTIVE_VERSION = "activeVersion",
+    /// Property: highest version number allocated for an announcement.
+    LAST_VERSION_NUMBER = "lastVersionNumber",
+    /// Property: the announcement a version belongs to.
+    VERSION_OF_ANNOUNCEMENT = "versionOfAnnouncement",
+    /// Property: number of a version within its announcement.
+    VERSION_NUMBER = "versionNumber",
+    /// Property: SHA-256 digest of a recording.
+    AUDIO_SHA256 = "audioSha256",
+    /// Property: size of a recording in bytes.
+    AUDIO_BYTE_SIZE = "audioByteSize",
+    /// Property: sample encoding of a recording (pcm, alaw, ulaw).
+    AUDIO_FORMAT = "audioFormat",
+    /// Property: number of channels of a recording.
+    AUDIO_CHANNELS = "audioChannels",
+    /// Property: sample rate of a recording in hertz.
+    SAMPLE_RATE = "sampleRate",
+    /// Property: bits per sample of a recording.
+    BITS_PER_SAMPLE = "bitsPerSample",
+    /// Property: duration of a recording in milliseconds.
+    DURATION_MS = "durationMs",
+    // --- end of announcements (TEL-3) ---
 });
 
 vocabulary!(

@@ -632,6 +632,14 @@ impl Engine {
         if e.kind == EventKind::WorkDone {
             need(&e.work, "work")?;
         }
+        if let Some(b64) = &e.audio_base64 {
+            if e.kind != EventKind::VoicemailLeft {
+                return Err(Error::invalid("audio_base64", "only a voicemail_left event carries audio"));
+            }
+            let bytes = crate::audio::decode_base64(b64)?;
+            crate::wav::validate_wav(&bytes, &crate::wav::WavLimits::default())
+                .map_err(|err| Error::invalid("audio_base64", format!("the voicemail is not a usable WAV: {err}")))?;
+        }
         if let Some(q) = &e.queue
             && self.queue_ix(q).is_none()
         {

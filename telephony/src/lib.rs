@@ -17,3 +17,12 @@ pub use engine::{AgentView, Announcer, CallView, Effect, Engine, Prompt, QueueVi
 pub use error::{Error, Result};
 pub use model::{AgentStatus, ContactType, CtiEvent, EventKind, EventResult, Skill, Source, TransferMode, TransferTarget, WorkMode};
 pub use service::{Clock, MAX_BATCH, Notice, Telephony};
+
+// Announcements (TEL-3).
+mod announcements;
+mod wav;
+pub use announcements::{
+    ANNOUNCEMENT_LISTENERS, ANNOUNCEMENT_MANAGERS, Announcement, AnnouncementKind, AnnouncementLimits, AnnouncementVersion, Announcements,
+    Heard, TimeBand, validate_name,
+};
+pub use wav::{AudioFormat, DEFAULT_MAX_DURATION_SECS, DEFAULT_MAX_WAV_BYTES, MIN_DURATION_MS, WavInfo, WavLimits, validate_wav};

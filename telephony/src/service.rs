@@ -5,7 +5,7 @@
 //! requests), and a broadcast of notices for the consoles and wallboards.
 
 use crate::config::TelephonyConfig;
-use crate::engine::{Announcer, Effect, Engine, Submitted, Wallboard};
+use crate::engine::{Announcer, Effect, Engine, Prompt, Submitted, Wallboard};
 use crate::error::{Error, Result};
 use crate::model::{AgentStatus, CtiEvent, EventKind, EventResult, Source};
 use crate::store;
@@ -89,8 +89,41 @@ impl Telephony {
         Self::start_with_clock(kb, crm, config, announcer, Arc::new(Utc::now))
     }
 
+    /// The announcer of the registry (TEL-3): which announcement of each
+    /// kind plays at an instant, by the time bands of the welcome messages.
+    /// Cached for ten seconds per kind and minute, so that changes in the
+    /// registry reach callers within ten seconds without a graph read per call.
+    pub fn registry_announcer(kb: &Kb, tz: chrono_tz::Tz) -> Announcer {
+        use crate::announcements::{AnnouncementKind, Announcements};
+        let registry = Announcements::new(kb);
+        type Cache = std::collections::HashMap<(u8, i64), (std::time::Instant, Option<String>)>;
+        let cache: Mutex<Cache> = Mutex::new(Cache::new());
+        Arc::new(move |p: Prompt, at: DateTime<Utc>| {
+            let (kind, k) = match p {
+                Prompt::Welcome => (AnnouncementKind::Welcome, 0u8),
+                Prompt::Queue => (AnnouncementKind::Queue, 1),
+                Prompt::MusicOnHold => (AnnouncementKind::MusicOnHold, 2),
+                Prompt::AfterHours => (AnnouncementKind::AfterHours, 3),
+            };
+            let key = (k, at.timestamp().div_euclid(60));
+            let mut c = lock(&cache);
+            if let Some((when, v)) = c.get(&key)
+                && when.elapsed() < std::time::Duration::from_secs(10)
+            {
+                return v.clone();
+            }
+            let v = registry.pick(kind, at, tz).map(|h| format!("{}@{}", h.name, h.version));
+            if c.len() > 64 {
+                c.clear();
+            }
+            c.insert(key, (std::time::Instant::now(), v.clone()));
+            v
+        })
+    }
+
     /// [`Telephony::start`] on another clock.
     pub fn start_with_clock(kb: Kb, crm: Crm, config: &TelephonyConfig, announcer: Option<Announcer>, clock: Clock) -> Result<Self> {
+        let announcer = announcer.or_else(|| Some(Self::registry_announcer(&kb, crm.clocks().calendar().timezone())));
         let engine = recover(&kb, &crm, config, announcer.clone(), clock())?;
         let (tx, rx) = mpsc::channel();
         let (notices, _) = tokio::sync::broadcast::channel(4096);

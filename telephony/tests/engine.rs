@@ -185,6 +185,9 @@ fn after_hours_and_on_holidays_the_caller_hears_the_after_hours_message_and_may_
     assert_eq!(kinds(&s), [EventKind::Offered, EventKind::IvrAfterHours]);
     let mut vm = CtiEvent::new("vm-1", EventKind::VoicemailLeft, at(20, 31, 0)).call("night");
     vm.audio_base64 = Some("UklGRiQAAABXQVZF".into());
+    let s = r.send(vm.clone());
+    assert_eq!(s.result.status, "rejected", "a truncated WAV is refused: {:?}", s.result);
+    vm.audio_base64 = None;
     let s = r.send(vm);
     assert_eq!(s.result.status, "accepted");
     assert!(matches!(&s.effects[..], [Effect::VoicemailTicket { call, .. }] if call == "night"));

@@ -29,6 +29,8 @@ const GET_ROUTES: &[(&str, Option<&[Role]>)] = &[
     ("/items/PIL-0002/history", Some(&[Role::Publisher, Role::Approver, Role::Admin])),
     ("/review", Some(&[Role::Approver, Role::Admin])),
     ("/review/PIL-0002", Some(&[Role::Approver, Role::Admin])),
+    ("/telephony/announcements", Some(&[Role::Admin, Role::Supervisor, Role::OperatorL1, Role::OperatorL2])),
+    ("/telephony/announcements/backup", Some(&[Role::Admin, Role::Supervisor])),
 ];
 
 /// State-changing routes and the roles allowed; others get 403 and nothing changes.
@@ -40,6 +42,12 @@ const POST_ROUTES: &[(&str, &[Role])] = &[
     ("/review/PIL-0003/approve", &[Role::Approver, Role::Admin]),
     ("/review/PIL-0003/reject", &[Role::Approver, Role::Admin]),
     ("/items/PIL-0003/restore/1", &[Role::Publisher, Role::Admin]),
+    ("/telephony/announcements", &[Role::Admin, Role::Supervisor]),
+    ("/telephony/announcements/restore", &[Role::Admin, Role::Supervisor]),
+    ("/telephony/announcements/benvenuto/versions/1/activate", &[Role::Admin, Role::Supervisor]),
+    ("/telephony/announcements/benvenuto/versions/1/delete", &[Role::Admin, Role::Supervisor]),
+    ("/telephony/announcements/benvenuto/band", &[Role::Admin, Role::Supervisor]),
+    ("/telephony/announcements/benvenuto/delete", &[Role::Admin, Role::Supervisor]),
 ];
 
 #[tokio::test]

@@ -167,6 +167,18 @@ async fn a_day_of_calls_through_the_cti_api() {
     let ext = employee.extension.clone().unwrap();
     let reader = t.kb.create_token(&Actor::system(), "supervisor", "reader").unwrap();
     let mut pbx = Pbx { b: t.browser(), token, reader, clock: clock.clone(), n: 0 };
+    // The welcome message of the morning band (TEL-3): callers hear it, and the event records it.
+    let registry = telephony::Announcements::new(&t.kb);
+    let admin = Actor::new("admin", [Role::Admin]);
+    registry.upload(&admin, "benvenuto-mattina", "Benvenuto (mattina)", telephony::AnnouncementKind::Welcome, &wav(2)).unwrap();
+    registry
+        .set_band(
+            &admin,
+            "benvenuto-mattina",
+            Some(telephony::TimeBand::parse(&["mon", "tue", "wed", "thu", "fri"], "08:00", "13:00").unwrap()),
+        )
+        .unwrap();
+    registry.upload(&admin, "fuori-orario", "Fuori orario", telephony::AnnouncementKind::AfterHours, &wav(3)).unwrap();
 
     // Agents sign in: two first-level operators, one second-level.
     pbx.ok(mon(8, 0, 0), json!({"type": "agent_state", "agent": "operator-l1", "state": "ready", "skills": ["l1"], "terminal": "201"}))
@@ -185,7 +197,9 @@ async fn a_day_of_calls_through_the_cti_api() {
     let page = t.state.crm.ticket(&l1, &c1_ticket).unwrap();
     assert_eq!((page.ticket.channel, page.ticket.state), (crm::Channel::Phone, crm::TicketState::AtL1));
     assert_eq!(page.ticket.assignee.as_deref(), Some("operator-l1"));
-    assert_eq!(routed_to(&pbx.events("c1").await), ["operator-l1"]);
+    let c1 = pbx.events("c1").await;
+    assert_eq!(routed_to(&c1), ["operator-l1"]);
+    assert_eq!(c1[1]["announcement"], "benvenuto-mattina@1", "{:?}", c1[1]);
 
     // c2: warm transfer to the second level with its ticket (CRM-6).
     pbx.call(mon(9, 1, 0), "offered", "c2", json!({"caller": "+390874000111"})).await;
@@ -319,7 +333,9 @@ async fn a_day_of_calls_through_the_cti_api() {
     pbx.call(mon(20, 30, 40), "voicemail_left", "c7", json!({"audio_base64": audio})).await;
     pbx.call(mon(20, 30, 41), "ended", "c7", json!({})).await;
     let vm = pbx.wait_for("c7", "ticket_opened").await;
-    assert_eq!(kinds(&pbx.events("c7").await)[..3], ["offered", "ivr_after_hours", "voicemail_left"]);
+    let c7 = pbx.events("c7").await;
+    assert_eq!(kinds(&c7)[..3], ["offered", "ivr_after_hours", "voicemail_left"]);
+    assert_eq!(c7[1]["announcement"], "fuori-orario@1");
     let vm_ticket = vm["ticket"].as_str().unwrap().to_owned();
     let page = t.state.crm.ticket(&l1, &vm_ticket).unwrap();
     assert_eq!(page.ticket.channel, crm::Channel::Voicemail);

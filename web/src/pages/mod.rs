@@ -7,6 +7,7 @@ mod admin_org;
 mod admin_stats;
 mod admin_transfer;
 mod admin_users;
+mod announcements;
 mod contacts;
 mod editor;
 mod operator;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tickets::routes())
         .merge(contacts::routes())
         .merge(telephony::routes())
+        .merge(announcements::routes())
 }
 
 /// A redirect after a successful form (303 See Other).
