@@ -283,3 +283,65 @@ async fn requests_recorded_while_the_server_is_unreachable_are_sent_later_once()
     assert!(listing.rows[0].ticket.description.contains("senza rete"));
     c.close().await.unwrap();
 }
+
+/// The operator console and the supervisor wallboard, live in the browser:
+/// the offer pops up with the time waited, the operator answers, the ticket
+/// opens beside the knowledge search, the wallboard counts it by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_takes_a_call_and_the_wallboard_follows_live() {
+    let Some((_driver, c)) = browser().await else { return };
+    // Monday 7 December 2026, 10:00 in Rome: service time.
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, 9, 0, 0).single().unwrap();
+    let t = common::TestApp::with_clock(std::sync::Arc::new(move || at));
+    let base = serve(&t).await;
+    let offer = |call: &str| {
+        let mut e =
+            telephony::CtiEvent::new(format!("pbx-{call}"), telephony::EventKind::Offered, at - chrono::Duration::seconds(12)).call(call);
+        e.caller = Some("+390874000321".into());
+        e
+    };
+    sign_in(&c, &base, "operator-l1").await;
+    c.goto(&format!("{base}/console")).await.unwrap();
+    c.find(Locator::Css("input[name=terminal]")).await.unwrap().send_keys("201").await.unwrap();
+    c.find(Locator::Css("#login")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#pause")).await.unwrap();
+    assert!(text(&c, "#agent-status").await.contains("disponibile"));
+    // A call arrives: the alert shows the channel and the seconds already waited.
+    t.state.telephony.submit(vec![offer("k1")]).await.unwrap();
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#offer:not([hidden])")).await.unwrap();
+    let alert = text(&c, "#offer").await;
+    assert!(alert.contains("phone") && alert.contains("12"), "{alert}");
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#answer")).await.unwrap().click().await.unwrap();
+    // The ticket opens by itself; the knowledge search sits beside it.
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#ticket")).await.unwrap();
+    assert!(text(&c, "#call").await.contains("+390874000321"));
+    c.find(Locator::Css("#q")).await.unwrap().send_keys("bollo").await.unwrap();
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#results article.hit")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/console"), "searching keeps the console");
+    c.find(Locator::Css("#ticket textarea[name=answer]")).await.unwrap().send_keys("Bollo pagabile con PagoPA").await.unwrap();
+    c.find(Locator::Css("#close-first")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#hangup")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#no-contact")).await.unwrap();
+    sign_out(&c).await;
+
+    // The supervisor's wallboard counts it and follows the next call live.
+    sign_in(&c, &base, "supervisor").await;
+    c.goto(&format!("{base}/wallboard")).await.unwrap();
+    assert_eq!(text(&c, "#wb-queues tr[data-queue='1'] .answered").await, "1");
+    assert!(text(&c, "#wb-queues tr[data-queue='1'] .agents").await.contains("operator-l1"));
+    t.state.telephony.submit(vec![offer("k2")]).await.unwrap();
+    let mut live = String::new();
+    for _ in 0..50 {
+        live = text(&c, "#wb-queues tr[data-queue='1'] .offered").await;
+        if live == "2" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(live, "2", "the wallboard updated without a reload");
+    let points = c.find(Locator::Css("#wb-chart polyline[data-channel='phone']")).await.unwrap().attr("points").await.unwrap();
+    assert!(points.is_some());
+    c.goto(&format!("{base}/wallboard?print=1")).await.unwrap();
+    assert!(c.find(Locator::Css("#wallboard.print #wb-queues")).await.is_ok());
+    c.close().await.unwrap();
+}
