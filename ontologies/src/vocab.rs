@@ -144,8 +144,6 @@ vocabulary!(
     CALL = "Call",
     /// Property: the life-cycle step an event records (offered, queued, answered...).
     EVENT_TYPE = "eventType",
-    /// Property: the order in which the engine applied an event.
-    SEQUENCE = "sequence",
     /// Property: the local service day of an event.
     EVENT_DAY = "eventDay",
     /// Property: the event as received or emitted, JSON, complete.

@@ -346,6 +346,11 @@ pub struct Engine {
     sample_s: u64,
     next_sample: Option<DateTime<Utc>>,
     last_purge: Option<DateTime<Utc>>,
+    /// Identifies this run in the ids of the engine's events, so that they
+    /// stay unique across restarts without a stored counter.
+    boot: u64,
+    /// Calls holding a line (not finished, not transferred out).
+    active: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -408,6 +413,8 @@ impl Engine {
             sample_s,
             next_sample: None,
             last_purge: None,
+            boot: 0,
+            active: 0,
         })
     }
 
@@ -421,10 +428,11 @@ impl Engine {
         self.announcer.clone()
     }
 
-    /// Continues numbering after `seq` (the last number stored), so that
-    /// the engine's own event ids stay unique across restarts.
-    pub fn resume_seq(&mut self, seq: u64) {
-        self.seq = self.seq.max(seq);
+    /// Names this run: the engine's own event ids are `engine-{boot}-{seq}`
+    /// (the service passes its start time, so ids never repeat across
+    /// restarts).
+    pub fn set_boot(&mut self, boot: u64) {
+        self.boot = boot;
     }
 
     /// The settings.
@@ -526,7 +534,7 @@ impl Engine {
     pub fn emit(&mut self, kind: EventKind, at: DateTime<Utc>, fill: impl FnOnce(&mut CtiEvent), now: DateTime<Utc>) -> Submitted {
         let mut e = CtiEvent::new(String::new(), kind, at);
         fill(&mut e);
-        e.id = format!("engine-{}", self.seq + 1);
+        e.id = format!("engine-{}-{}", self.boot, self.seq + 1);
         e.source = Source::Engine;
         let mut out = Vec::new();
         let mut effects = Vec::new();
@@ -577,7 +585,7 @@ impl Engine {
     /// Emits an engine event and applies it.
     fn push(&mut self, mut e: CtiEvent, now: DateTime<Utc>, out: &mut Vec<CtiEvent>, effects: &mut Vec<Effect>) {
         e.source = Source::Engine;
-        e.id = format!("engine-{}", self.seq + 1);
+        e.id = format!("engine-{}-{}", self.boot, self.seq + 1);
         self.accept(e, now, out, effects);
     }
 
@@ -908,6 +916,7 @@ impl Engine {
                 if today {
                     self.stats.calls += 1;
                 }
+                self.active += 1;
                 self.calls.insert(
                     call,
                     Call {
@@ -1202,7 +1211,12 @@ impl Engine {
         let Some(c) = self.calls.get_mut(&id) else { return };
         let (q, ringing) = (c.queue, c.ringing.take());
         let was_queued = c.state == CallState::Queued;
+        let freed = is_final(s) && !is_final(c.state);
         c.state = s;
+        if freed {
+            self.active = self.active.saturating_sub(1);
+        }
+        let Some(c) = self.calls.get_mut(&id) else { return };
         if s == CallState::Done {
             c.finished_at = Some(e.at);
         }
@@ -1220,7 +1234,12 @@ impl Engine {
         let Some(c) = self.calls.get_mut(id) else { return };
         let agent = if c.state == CallState::Talking { c.agent.clone() } else { None };
         let (q, answered) = (c.queue, c.answered_at);
+        let freed = is_final(s) && !is_final(c.state);
         c.state = s;
+        if freed {
+            self.active = self.active.saturating_sub(1);
+        }
+        let Some(c) = self.calls.get_mut(id) else { return };
         if s == CallState::Done {
             c.finished_at = Some(at);
         }
@@ -1342,7 +1361,7 @@ impl Engine {
     }
 
     fn active_calls(&self) -> usize {
-        self.calls.values().filter(|c| !matches!(c.state, CallState::Done | CallState::TransferredOut)).count()
+        self.active
     }
 
     /// The IVR: no line, after hours, or welcome and queue.
@@ -1757,6 +1776,11 @@ pub struct CallView {
     pub contact: Option<String>,
     /// When it reached the service.
     pub offered_at: DateTime<Utc>,
+}
+
+/// States in which a call no longer holds a line.
+fn is_final(s: CallState) -> bool {
+    matches!(s, CallState::Done | CallState::TransferredOut)
 }
 
 fn key_name(k: &Key) -> String {

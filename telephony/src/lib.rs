@@ -15,7 +15,10 @@ pub mod store;
 pub use config::{BlendPolicy, QueueConfig, Strategy, TelephonyConfig, Thresholds};
 pub use engine::{AgentView, Announcer, CallView, Effect, Engine, Prompt, QueueView, Sample, Submitted, Wallboard};
 pub use error::{Error, Result};
-pub use model::{AgentStatus, ContactType, CtiEvent, EventKind, EventResult, Skill, Source, TransferMode, TransferTarget, WorkMode};
+pub use model::{
+    AgentStatus, ContactType, CtiEvent, EventKind, EventResult, Skill, Source, TransferMode, TransferTarget, WorkMode, parse_events,
+    results_json,
+};
 pub use service::{Clock, MAX_BATCH, Notice, Telephony};
 
 // Announcements (TEL-3).

@@ -502,3 +502,23 @@ pub struct EventResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emitted: Vec<CtiEvent>,
 }
+
+/// Reads the body of `POST /api/v1/cti/events`: one event object or an
+/// array of them. Returns the events and whether it was a single object.
+/// (Parsing here rather than in the web crate keeps it optimised in dev
+/// builds and close to the type.)
+pub fn parse_events(body: &[u8]) -> Result<(Vec<CtiEvent>, bool), String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'[') => serde_json::from_slice::<Vec<CtiEvent>>(body).map(|v| (v, false)).map_err(|e| format!("malformed events: {e}")),
+        Some(b'{') => serde_json::from_slice::<CtiEvent>(body).map(|e| (vec![e], true)).map_err(|e| format!("malformed event: {e}")),
+        _ => Err("the body must be a JSON event object or an array of events".into()),
+    }
+}
+
+/// The JSON answer of `POST /api/v1/cti/events`.
+pub fn results_json(results: &[EventResult]) -> String {
+    let accepted = results.iter().filter(|r| r.status == "accepted" || r.status == "flagged").count();
+    let rejected = results.iter().filter(|r| r.status == "rejected").count();
+    serde_json::json!({"results": results, "accepted": accepted, "rejected": rejected}).to_string()
+}

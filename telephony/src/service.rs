@@ -11,10 +11,7 @@ use crate::model::{AgentStatus, CtiEvent, EventKind, EventResult, Source};
 use crate::store;
 use chrono::{DateTime, Duration, Utc};
 use crm::Crm;
-use kb::rdf::{Reader, lit_int, nn, term_value};
-use kb::{Actor, Graph, Kb, Role};
-use ontologies::vocab::cc;
-use oxigraph::model::Quad;
+use kb::{Actor, Kb, Role};
 use serde_json::json;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -23,8 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 pub const MAX_BATCH: usize = 5_000;
 /// How often the writer wakes with nothing to do (timers, wallboard).
 const IDLE_WAKE: std::time::Duration = std::time::Duration::from_millis(200);
-/// Most wallboard pushes per second while events flow.
-const WALLBOARD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Most wallboard pushes per second while events flow (ten).
+const WALLBOARD_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 /// A wallboard push at least this often (waits grow by themselves).
 const WALLBOARD_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -357,23 +354,22 @@ impl Telephony {
         }
     }
 
+    /// Stores a round's events in one atomic write: oxigraph's bulk loader
+    /// (the round only adds quads), committed before anyone is answered.
     fn store(&self, events: &[CtiEvent]) -> Result<()> {
         let kb = &self.inner.kb;
         let crm = &self.inner.crm;
         let cal = crm.clocks().calendar().clone();
-        let max = store::max_seq(events);
-        kb.write_with(|w| -> Result<()> {
+        kb.write_bulk(|w| {
             for e in events {
-                store::insert_event(w, kb, crm, e, cal.local_date(e.at))?;
+                store::insert_event(w, kb, crm, e, cal.local_date(e.at)).map_err(|err| match err {
+                    Error::Kb(k) => k,
+                    other => kb::Error::invalid("event", other.to_string()),
+                })?;
             }
-            let g = kb.graph(Graph::Telephony).into_owned();
-            let node = kb.iri("id/cti");
-            if let Some(old) = w.object(node.as_ref(), cc::SEQUENCE, g.as_ref())? {
-                w.remove(&Quad::new(node.clone(), nn(cc::SEQUENCE), old, g.clone()));
-            }
-            w.insert(&Quad::new(node, nn(cc::SEQUENCE), lit_int(max), g));
             Ok(())
-        })
+        })?;
+        Ok(())
     }
 
     fn rebuild(&self) {
@@ -627,9 +623,7 @@ fn recover(kb: &Kb, crm: &Crm, config: &TelephonyConfig, announcer: Option<Annou
     for e in &events {
         engine.replay(e);
     }
-    let g = kb.graph(Graph::Telephony);
-    let stored_seq = kb.store().object(kb.iri("id/cti").as_ref(), cc::SEQUENCE, g)?.and_then(|t| term_value(&t).parse::<u64>().ok());
-    engine.resume_seq(stored_seq.unwrap_or(0));
+    engine.set_boot(u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0));
     if n > 0 {
         let busy = engine.agents(now).iter().filter(|a| a.status != AgentStatus::LoggedOut).count();
         tracing::info!(events = n, agents = busy, waiting = engine.waiting(), "telephony state recovered from the stored events");

@@ -8,9 +8,9 @@
 //!    free agent measured). p50/p99 over `ROUNDS` (default 20000).
 //! 2. **Event ingestion through the HTTP API**, durably stored: a real
 //!    server on loopback over a fresh data directory, `CLIENTS` (default 8)
-//!    connector connections posting batches of `BATCH` (default 100)
+//!    connector connections posting batches of `BATCH` (default 500)
 //!    events of whole calls (offered, then answered by the agent the
-//!    engine chose or abandoned, then ended) for `CALLS` (default 20000)
+//!    engine chose or abandoned, then ended) for `CALLS` (default 40000)
 //!    calls. Every answer opens a ticket in the CRM, off the ingestion
 //!    path; the time until that backlog is done is reported too.
 //! 3. **Wallboard fan-out**: `BROWSERS` (default 200) connected wallboards
@@ -201,6 +201,9 @@ fn start_server(kb: Kb) -> Result<Server, Box<dyn std::error::Error>> {
         .map(|d| ((*d).to_owned(), vec!["00:00-23:59".to_owned()]))
         .collect();
     config.crm.calendar.national_holidays = false;
+    // No after-call pause: agents take the next call at once, so that many
+    // calls are answered (each opens a ticket) rather than abandoned.
+    config.telephony.wrap_up_s = 0;
     let state = web::AppState::with_config(kb, config)?;
     let app = web::app(state.clone());
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -214,8 +217,8 @@ fn start_server(kb: Kb) -> Result<Server, Box<dyn std::error::Error>> {
 /// Part 2: ingestion through the API.
 fn ingestion(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let clients = env_usize("CLIENTS", 8);
-    let batch = env_usize("BATCH", 100).max(1);
-    let calls = env_usize("CALLS", 20_000);
+    let batch = env_usize("BATCH", 500).max(1);
+    let calls = env_usize("CALLS", 40_000);
     let agents = env_usize("INGEST_AGENTS", 200);
     println!("ingestion: {clients} connections, batches of {batch}, {calls} calls, {agents} agents");
     let kb = Kb::open(dir, KbConfig::default())?;

@@ -15,7 +15,9 @@ impl From<telephony::Error> for ApiError {
     }
 }
 
-/// One event or a batch.
+/// One event or a batch (the schema of the request; parsed by
+/// [`telephony::parse_events`]).
+#[allow(dead_code)]
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub(super) enum EventBody {
@@ -25,7 +27,9 @@ pub(super) enum EventBody {
     One(Box<CtiEvent>),
 }
 
-/// What happened to each event, in the order sent.
+/// What happened to each event, in the order sent (the schema of the
+/// answer; written by [`telephony::results_json`]).
+#[allow(dead_code)]
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct EventResults {
     /// Per event: `accepted`, `flagged`, `pending`, `duplicate` or `rejected` (with `error`).
@@ -46,13 +50,9 @@ pub(super) struct EventResults {
 #[utoipa::path(post, path = "/api/v1/cti/events", tag = "cti", request_body(content = EventBody,
     example = json!({"id": "pbx-000123", "type": "offered", "at": "2026-11-23T09:00:00Z", "call": "c-42", "caller": "+390874000000", "dialled": "800000000"})),
     responses((status = 200, body = EventResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn post_events(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<EventBody>) -> ApiResult<Response> {
+pub(super) async fn post_events(State(state): State<AppState>, user: ApiUser, body: Bytes) -> ApiResult<Response> {
     user.require(SENDERS)?;
-    let (events, single) = match body {
-        EventBody::Batch(v) => (v, false),
-        EventBody::One(e) => (vec![*e], true),
-    };
-    let mut events = events;
+    let (mut events, single) = telephony::parse_events(&body).map_err(|e| ApiError(AppError::BadRequest(e)))?;
     for e in &mut events {
         // The source and the server's fields are the server's to set.
         e.source = telephony::Source::Pbx;
@@ -71,9 +71,8 @@ pub(super) async fn post_events(State(state): State<AppState>, user: ApiUser, Ap
             _ => AppError::BadRequest(msg),
         }));
     }
-    let accepted = results.iter().filter(|r| r.status == "accepted" || r.status == "flagged").count();
-    let rejected = results.iter().filter(|r| r.status == "rejected").count();
-    Ok(axum::Json(EventResults { results, accepted, rejected }).into_response())
+    let json = tokio::task::spawn_blocking(move || telephony::results_json(&results)).await.map_err(AppError::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// The supervisor's wallboard: per queue agents by state, waiting calls,

@@ -418,7 +418,7 @@ async fn wallboard(State(state): State<AppState>, user: User, Query(p): Query<Wa
     Ok(state.ui.render("wallboard.html", user.lang, ctx)?.into_response())
 }
 
-/// Server-sent events: the wallboard as JSON at each change (at most four
+/// Server-sent events: the wallboard as JSON at each change (at most ten
 /// a second) and at least every second.
 async fn wallboard_events(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
     user.require(SUPERVISORS)?;
