@@ -61,10 +61,11 @@ pub fn insert_event(w: &mut WriteTx<'_>, kb: &Kb, crm: &crm::Crm, e: &CtiEvent, 
             quads.push(Quad::new(call, nn(rdf::TYPE), nn(cc::CALL), g.clone()));
         }
     }
-    if let Some(a) = &e.agent
-        && e.kind != crate::model::EventKind::Routed
-    {
+    if let Some(a) = &e.agent {
         quads.push(Quad::new(ev.clone(), nn(cc::AGENT_NAME), lit(a), g.clone()));
+    }
+    if let Some(q) = &e.queue {
+        quads.push(Quad::new(ev.clone(), nn(cc::QUEUE_NUMBER), lit(q), g.clone()));
     }
     for t in e.ticket.iter().chain(e.work.iter()) {
         if t.starts_with("RS-") {

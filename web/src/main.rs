@@ -72,6 +72,31 @@ enum Command {
     },
     /// Rebuild the search index from the graph.
     Reindex,
+    /// Staffing plan: agents needed per interval for a service-level target
+    /// (Erlang C; Erlang A when a patience is given).
+    Staffing {
+        /// Calls per interval: a number (one interval) or a file of `label,calls` lines.
+        #[arg(long)]
+        calls_per_hour: String,
+        /// Average handling time, seconds.
+        #[arg(long)]
+        aht: f64,
+        /// Target: percent answered / within seconds, e.g. 90/30 (SLA.C.2).
+        #[arg(long, default_value = "90/30")]
+        target: String,
+        /// Largest share abandoned, percent (needs --patience), e.g. 5 (SLA.C.3).
+        #[arg(long)]
+        max_abandon: Option<f64>,
+        /// Callers' mean patience, seconds (Erlang A).
+        #[arg(long)]
+        patience: Option<f64>,
+        /// Interval length, seconds.
+        #[arg(long, default_value_t = 3600.0)]
+        interval: f64,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Scale benchmarks: `kb`, `search`, `import`, `web`, `crm` or `telephony` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS).
     Bench {
         /// Which benchmark.
@@ -349,6 +374,42 @@ fn run(cli: &Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 eval::print(&report);
+            }
+        }
+        Command::Staffing { calls_per_hour, aht, target, max_abandon, patience, interval, json } => {
+            use telephony::staffing;
+            let profile = match staffing::parse_calls_arg(calls_per_hour)? {
+                staffing::CallsArg::Calls(n) => vec![staffing::Interval::new("1", n)],
+                staffing::CallsArg::Path(p) => {
+                    let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read the profile {p}"))?;
+                    staffing::parse_profile(&text).with_context(|| format!("profile {p}"))?
+                }
+            };
+            let mut options = staffing::PlanOptions::new(*aht, staffing::Target::parse(target)?);
+            options.interval_s = *interval;
+            options.max_abandon_share = max_abandon.map(|p| p / 100.0);
+            options.patience_s = *patience;
+            let plan = staffing::plan(&profile, &options)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            } else {
+                println!("interval\tcalls\terlang\tagents\tservice level\tP(wait)\tASA s\toccupancy\tabandoned");
+                for p in &plan {
+                    println!(
+                        "{}\t{}\t{:.2}\t{}\t{:.1} %\t{:.3}\t{:.1}\t{:.1} %\t{}",
+                        p.label,
+                        p.calls,
+                        p.traffic_erlangs,
+                        p.agents,
+                        p.service_level * 100.0,
+                        p.wait_probability,
+                        p.asa_s,
+                        p.occupancy * 100.0,
+                        p.abandon_share.map_or("-".to_owned(), |a| format!("{:.1} %", a * 100.0))
+                    );
+                }
+                let total: u32 = plan.iter().map(|p| p.agents).sum();
+                println!("agent-intervals: {total}");
             }
         }
         Command::Bench { which } => {

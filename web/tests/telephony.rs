@@ -456,3 +456,28 @@ async fn an_operator_signs_in_answers_and_closes_at_first_contact_from_the_conso
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert!(op.get("/console").await.body.contains("formazione"));
 }
+
+#[test]
+fn the_staffing_command_gives_the_published_erlang_c_case() {
+    // 100 calls in 30 minutes, AHT 180 s: 10 Erlang; 80 % within 20 s needs 14 agents
+    // (probability of waiting ≈ 0.174, service level ≈ 88.8 %, ASA ≈ 7.8 s, occupancy ≈ 71 %).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_centralino"))
+        .args(["staffing", "--calls-per-hour", "100", "--interval", "1800", "--aht", "180", "--target", "80/20", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &plan[0];
+    assert_eq!(p["agents"], 14, "{p}");
+    assert!((p["traffic_erlangs"].as_f64().unwrap() - 10.0).abs() < 1e-9);
+    assert!((p["wait_probability"].as_f64().unwrap() - 0.174).abs() < 0.001, "{p}");
+    assert!((p["service_level"].as_f64().unwrap() - 0.888).abs() < 0.001, "{p}");
+    assert!((p["asa_s"].as_f64().unwrap() - 7.8).abs() < 0.05, "{p}");
+    // Bad input names what is wrong.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_centralino"))
+        .args(["staffing", "--calls-per-hour", "100", "--aht", "180", "--target", "0.9/30"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("percent"), "{}", String::from_utf8_lossy(&out.stderr));
+}
