@@ -11,10 +11,23 @@
   if (consoleEl && window.EventSource) {
     var panel = document.getElementById("panel");
     var offer = document.getElementById("offer");
+    // Never replace the panel under the operator's hands: while a field of
+    // it has focus or text, the reload waits (submitting reloads the page).
+    var busy = function () {
+      if (panel.contains(document.activeElement) && document.activeElement !== panel) { return true; }
+      var fields = panel.querySelectorAll("textarea, input[type=text], input:not([type])");
+      for (var i = 0; i < fields.length; i++) { if (fields[i].value) { return true; } }
+      return false;
+    };
+    var pending = false;
     var reloadPanel = function () {
+      if (busy()) {
+        if (!pending) { pending = true; setTimeout(function () { pending = false; reloadPanel(); }, 1000); }
+        return;
+      }
       fetch("/console/panel", { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (html) { if (html !== null) { panel.innerHTML = html; } })
+        .then(function (html) { if (html !== null && !busy()) { panel.innerHTML = html; } })
         .catch(function () {});
     };
     var status = document.getElementById("agent-status");
@@ -37,7 +50,9 @@
         consoleEl.setAttribute("data-offer", ev.call || ev.work || "");
       }
       if (d.kind === "answered" || d.kind === "ended" || d.kind === "abandoned" || d.kind === "ring_timeout") { offer.hidden = true; }
-      if (d.kind !== "hello") { reloadPanel(); }
+      // Also on "hello": what changed between the page's rendering and
+      // the stream's start (a ticket opened meanwhile) is not lost.
+      reloadPanel();
     });
   }
 

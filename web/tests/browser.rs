@@ -97,6 +97,23 @@ async fn sign_out(c: &Client) {
     c.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
 }
 
+/// Clicks `css` once it is there, again if the live page replaced it
+/// between finding and clicking (a stale element).
+async fn click_live(c: &Client, css: &str) {
+    let mut last = None;
+    for _ in 0..50 {
+        match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.click().await {
+                Ok(()) => return,
+                Err(err) => last = Some(err.to_string()),
+            },
+            Err(err) => last = Some(err.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot click {css}: {last:?}");
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
@@ -311,16 +328,18 @@ async fn the_console_takes_a_call_and_the_wallboard_follows_live() {
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#offer:not([hidden])")).await.unwrap();
     let alert = text(&c, "#offer").await;
     assert!(alert.contains("phone") && alert.contains("12"), "{alert}");
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#answer")).await.unwrap().click().await.unwrap();
+    click_live(&c, "#answer").await;
     // The ticket opens by itself; the knowledge search sits beside it.
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#ticket")).await.unwrap();
+    // Let the last notices of the answer settle before typing in the panel.
+    tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(text(&c, "#call").await.contains("+390874000321"));
     c.find(Locator::Css("#q")).await.unwrap().send_keys("bollo").await.unwrap();
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#results article.hit")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/console"), "searching keeps the console");
     c.find(Locator::Css("#ticket textarea[name=answer]")).await.unwrap().send_keys("Bollo pagabile con PagoPA").await.unwrap();
     c.find(Locator::Css("#close-first")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("#hangup")).await.unwrap().click().await.unwrap();
+    click_live(&c, "#hangup").await;
     c.wait().for_element(Locator::Css("#no-contact")).await.unwrap();
     sign_out(&c).await;
 

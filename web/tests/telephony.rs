@@ -395,6 +395,35 @@ async fn the_console_and_wallboard_check_roles() {
             assert_eq!(p.status, expected, "{role} POST {path}: {}", &p.body[..p.body.len().min(300)]);
         }
     }
+    // Every call-control and supervision form refuses the other roles.
+    let console_posts: [(&str, &[(&str, &str)]); 8] = [
+        ("/console/answer", &[]),
+        ("/console/hangup", &[]),
+        ("/console/work-done", &[]),
+        ("/console/close", &[("ticket", "RS-2026-000001"), ("answer", "x")]),
+        ("/console/transfer-l2", &[]),
+        ("/console/transfer", &[("extension", "4291"), ("mode", "blind")]),
+        ("/console/transfer-failed", &[("call", "c1"), ("extension", "4291")]),
+        ("/console/callback", &[("ticket", "RS-2026-000001"), ("due", "2026-12-07T10:00"), ("note", "x")]),
+    ];
+    for role in Role::ALL {
+        let mut b = t.signed_in(role).await;
+        let agent = matches!(role, OperatorL1 | OperatorL2);
+        for (path, fields) in console_posts {
+            let p = b.post(path, fields).await;
+            if agent {
+                assert_ne!(p.status, StatusCode::FORBIDDEN, "{role} POST {path}");
+            } else {
+                assert_eq!(p.status, StatusCode::FORBIDDEN, "{role} POST {path}");
+            }
+        }
+        let p = b.post("/wallboard/agents/operator-l1/mode", &[("mode", "blended")]).await;
+        if matches!(role, Supervisor | Admin) {
+            assert_ne!(p.status, StatusCode::FORBIDDEN, "{role} sets a work mode");
+        } else {
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{role} sets a work mode");
+        }
+    }
     // The CTI API: only the connector (and administrators) send events.
     for role in Role::ALL {
         let name = role.as_str().replace('_', "-");
