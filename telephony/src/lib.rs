@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod model;
 mod service;
+pub mod simulate;
 pub mod staffing;
 pub mod store;
 
