@@ -18,11 +18,3 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>> {
         .decode(compact.trim_end_matches('='))
         .map_err(|e| Error::invalid("audio_base64", format!("not valid base64: {e}")))
 }
-
-/// Checks that bytes look like a WAV file (RIFF/WAVE header).
-pub fn check_wav_header(bytes: &[u8]) -> Result<()> {
-    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
-        return Err(Error::invalid("audio_base64", "not a WAV file (no RIFF/WAVE header)"));
-    }
-    Ok(())
-}

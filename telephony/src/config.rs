@@ -98,9 +98,6 @@ pub struct TelephonyConfig {
     pub sample_s: u64,
     /// Wallboard thresholds.
     pub thresholds: Thresholds,
-    /// Seconds a call waiting in the second-level queue after a warm
-    /// transfer may wait before its ticket goes to the L2 inbox instead (CRM-6).
-    pub l2_transfer_timeout_s: u64,
 }
 
 impl Default for TelephonyConfig {
@@ -139,7 +136,6 @@ impl Default for TelephonyConfig {
             blend: BlendPolicy::PhoneFirst,
             sample_s: 60,
             thresholds: Thresholds::default(),
-            l2_transfer_timeout_s: 120,
         }
     }
 }

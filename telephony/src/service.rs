@@ -424,6 +424,34 @@ impl Telephony {
         }
     }
 
+    /// Opens (or finds again, idempotent per call) the ticket of a call or
+    /// voicemail, with the caller found by number; returns it and the contact id.
+    fn call_ticket(
+        &self,
+        actor: &Actor,
+        channel: crm::Channel,
+        what: &str,
+        call: &str,
+        caller: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(crm::Ticket, Option<String>)> {
+        let crm = &self.inner.crm;
+        let contact = caller.and_then(|c| crm.find_by_phone(actor, c).ok()).and_then(|v| v.into_iter().next()).map(|c| c.id);
+        let new = crm::NewTicket {
+            channel,
+            contact: contact.clone(),
+            concept: None,
+            description: format!("{what} da {}", caller.unwrap_or("numero riservato")),
+            priority: crm::Priority::default(),
+            level: None,
+            // The CRM refuses times ahead of its own clock (PBX skew).
+            received_at: Some(at.min(Utc::now())),
+            related: vec![store::call_iri(&self.inner.kb, call).as_str().to_owned()],
+            client_key: Some(client_key(channel.as_str(), call)),
+        };
+        Ok((crm.open_ticket(actor, &new)?, contact))
+    }
+
     fn effect(&self, fx: &Effect, jobs: &mpsc::Sender<Job>) -> Result<()> {
         let crm = &self.inner.crm;
         let system = Actor::new("telephony", [Role::OperatorL1, Role::OperatorL2]);
@@ -433,33 +461,11 @@ impl Telephony {
         match fx {
             Effect::OpenTicket { call, agent, caller, at } => {
                 let actor = self.actor_for(agent);
-                let contact = caller.as_deref().and_then(|c| crm.find_by_phone(&actor, c).ok()).and_then(|v| v.into_iter().next());
-                let new = crm::NewTicket {
-                    channel: crm::Channel::Phone,
-                    contact: contact.as_ref().map(|c| c.id.clone()),
-                    concept: None,
-                    description: format!("Chiamata da {}", caller.as_deref().unwrap_or("numero riservato")),
-                    priority: crm::Priority::default(),
-                    level: None,
-                    // The CRM refuses times ahead of its own clock (PBX skew).
-                    received_at: Some((*at).min(Utc::now())),
-                    related: vec![store::call_iri(&self.inner.kb, call).as_str().to_owned()],
-                    client_key: Some(client_key("call", call)),
-                };
-                let t = crm.open_ticket(&actor, &new)?;
+                let (t, contact) = self.call_ticket(&actor, crm::Channel::Phone, "Chiamata", call, caller.as_deref(), *at)?;
                 if t.state == crm::TicketState::New {
                     let _ = crm.act(&actor, &t.id, None, crm::Action::TakeInCharge);
                 }
-                let (call, ticket, contact) = (call.clone(), t.id.clone(), contact.map(|c| c.id));
-                emit(
-                    EventKind::TicketOpened,
-                    *at,
-                    Box::new(move |e| {
-                        e.call = Some(call);
-                        e.ticket = Some(ticket);
-                        e.contact = contact;
-                    }),
-                );
+                emit_ticket_opened(&emit, call, &t.id, contact, *at);
             }
             Effect::TransferTicketToL2 { ticket, from, agent } => {
                 let actor = from.as_deref().map_or(system.clone(), |f| self.actor_for(f));
@@ -479,20 +485,8 @@ impl Telephony {
                 }
             }
             Effect::VoicemailTicket { call, caller, at, audio_base64 } => {
-                let contact = caller.as_deref().and_then(|c| crm.find_by_phone(&system, c).ok()).and_then(|v| v.into_iter().next());
-                let new = crm::NewTicket {
-                    channel: crm::Channel::Voicemail,
-                    contact: contact.as_ref().map(|c| c.id.clone()),
-                    concept: None,
-                    description: format!("Messaggio in segreteria da {}", caller.as_deref().unwrap_or("numero riservato")),
-                    priority: crm::Priority::default(),
-                    level: None,
-                    // The CRM refuses times ahead of its own clock (PBX skew).
-                    received_at: Some((*at).min(Utc::now())),
-                    related: vec![store::call_iri(&self.inner.kb, call).as_str().to_owned()],
-                    client_key: Some(client_key("voicemail", call)),
-                };
-                let t = crm.open_ticket(&system, &new)?;
+                let (t, contact) =
+                    self.call_ticket(&system, crm::Channel::Voicemail, "Messaggio in segreteria", call, caller.as_deref(), *at)?;
                 if let Some(b64) = audio_base64 {
                     match crate::audio::decode_base64(b64) {
                         Ok(bytes) => {
@@ -503,16 +497,7 @@ impl Telephony {
                         Err(e) => tracing::warn!(ticket = %t.id, error = %e, "voicemail audio unreadable"),
                     }
                 }
-                let (c1, tk1, ct1) = (call.clone(), t.id.clone(), contact.map(|c| c.id));
-                emit(
-                    EventKind::TicketOpened,
-                    *at,
-                    Box::new(move |e| {
-                        e.call = Some(c1);
-                        e.ticket = Some(tk1);
-                        e.contact = ct1;
-                    }),
-                );
+                emit_ticket_opened(&emit, call, &t.id, contact, *at);
                 let tk2 = t.id.clone();
                 emit(
                     EventKind::WorkOffered,
@@ -553,6 +538,26 @@ fn client_key(kind: &str, call: &str) -> String {
     let digest = sha2::Sha256::digest(format!("{kind}:{call}").as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{kind}-{hex}")
+}
+
+/// Records, as an engine event, the ticket a call opened.
+fn emit_ticket_opened(
+    emit: &impl Fn(EventKind, DateTime<Utc>, Fill),
+    call: &str,
+    ticket: &str,
+    contact: Option<String>,
+    at: DateTime<Utc>,
+) {
+    let (call, ticket) = (call.to_owned(), ticket.to_owned());
+    emit(
+        EventKind::TicketOpened,
+        at,
+        Box::new(move |e| {
+            e.call = Some(call);
+            e.ticket = Some(ticket);
+            e.contact = contact;
+        }),
+    );
 }
 
 fn fx_name(fx: &Effect) -> &'static str {

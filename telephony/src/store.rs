@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::CtiEvent;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use kb::rdf::{Reader, lit, lit_date, lit_datetime, nn, term_value};
 use kb::{Graph, Kb, WriteTx};
 use ontologies::vocab::{cc, prov, rdf};
@@ -122,14 +122,4 @@ pub fn events_of_call(kb: &Kb, call: &str) -> Result<Vec<CtiEvent>> {
     }
     out.sort_by_key(|e| e.seq);
     Ok(out)
-}
-
-/// The highest sequence number stored (new events continue from it).
-pub fn max_seq(events: &[CtiEvent]) -> u64 {
-    events.iter().map(|e| e.seq).max().unwrap_or(0)
-}
-
-/// The first instant of a local day, for reports.
-pub fn day_of(cal: &crm::Calendar, t: DateTime<Utc>) -> NaiveDate {
-    cal.local_date(t)
 }

@@ -113,7 +113,7 @@ fn waiting_calls_are_served_first_in_first_out_and_phone_before_callbacks_before
     let mut r = Run::new(cfg);
     // Nobody is signed in: contacts wait.
     let s = r.offer("c1", at(10, 0, 0));
-    assert!(s.events[2].announcement.is_none() || s.events[2].kind == EventKind::Queued);
+    assert_eq!(kinds(&s), [EventKind::Offered, EventKind::IvrWelcome, EventKind::Queued], "nobody is signed in: the call waits");
     r.offer("c2", at(10, 0, 5));
     let mut w = CtiEvent::new("w-1", EventKind::WorkOffered, at(9, 59, 0));
     w.work = Some("RS-2026-000001".into());

@@ -124,15 +124,31 @@ async fn panel(State(state): State<AppState>, user: User) -> PageResult {
 async fn console_events(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
     user.require(AGENTS)?;
     let me = user.actor.username.clone();
-    let rx = state.telephony.subscribe();
     let hello = {
         let engine = state.telephony.engine();
         json!({"kind": "hello", "agent": engine.agent(&me, state.telephony.now())}).to_string()
     };
+    let stream = notices(&state, hello.into(), "agent", move |n| match n {
+        Notice::Agent { agent, json } if agent == me => Some(json),
+        _ => None,
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// A stream of server-sent events of kind `event`: `first`, then every
+/// notice `pick` keeps; it ends when the service stops (so that a server
+/// shutdown is not held up by open pages).
+fn notices(
+    state: &AppState,
+    first: std::sync::Arc<str>,
+    event: &'static str,
+    pick: impl Fn(Notice) -> Option<std::sync::Arc<str>> + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<Event, Infallible>> + Send + 'static {
+    let rx = state.telephony.subscribe();
     let stop = state.telephony.shutdown_signal();
-    let stream = futures_util::stream::unfold((rx, Some(hello), me, stop), |(mut rx, first, me, mut stop)| async move {
+    futures_util::stream::unfold((rx, Some(first), stop, pick), move |(mut rx, first, mut stop, pick)| async move {
         if let Some(f) = first {
-            return Some((Ok::<_, Infallible>(Event::default().event("agent").data(f)), (rx, None, me, stop)));
+            return Some((Ok(Event::default().event(event).data(&*f)), (rx, None, stop, pick)));
         }
         loop {
             if *stop.borrow() {
@@ -143,15 +159,16 @@ async fn console_events(State(state): State<AppState>, user: User) -> Result<Res
                 _ = stop.changed() => return None,
             };
             match next {
-                Ok(Notice::Agent { agent, json }) if agent == me => {
-                    return Some((Ok(Event::default().event("agent").data(&*json)), (rx, None, me, stop)));
+                Ok(n) => {
+                    if let Some(json) = pick(n) {
+                        return Some((Ok(Event::default().event(event).data(&*json)), (rx, None, stop, pick)));
+                    }
                 }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
         }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    })
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -422,27 +439,10 @@ async fn wallboard(State(state): State<AppState>, user: User, Query(p): Query<Wa
 /// a second) and at least every second.
 async fn wallboard_events(State(state): State<AppState>, user: User) -> Result<Response, AppError> {
     user.require(SUPERVISORS)?;
-    let rx = state.telephony.subscribe();
     let first = state.telephony.wallboard_json();
-    let stop = state.telephony.shutdown_signal();
-    let stream = futures_util::stream::unfold((rx, Some(first), stop), |(mut rx, first, mut stop)| async move {
-        if let Some(f) = first {
-            return Some((Ok::<_, Infallible>(Event::default().event("wallboard").data(&*f)), (rx, None, stop)));
-        }
-        loop {
-            if *stop.borrow() {
-                return None;
-            }
-            let next = tokio::select! {
-                n = rx.recv() => n,
-                _ = stop.changed() => return None,
-            };
-            match next {
-                Ok(Notice::Wallboard(json)) => return Some((Ok(Event::default().event("wallboard").data(&*json)), (rx, None, stop))),
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+    let stream = notices(&state, first, "wallboard", |n| match n {
+        Notice::Wallboard(json) => Some(json),
+        Notice::Agent { .. } => None,
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
