@@ -229,6 +229,47 @@ struct DayStats {
     queues: Vec<QueueStats>,
 }
 
+/// Identifiers of the events from outside, for duplicate detection.
+///
+/// Kept in two generations rotated every [`SEEN_PERIOD`]: an id stays
+/// known for at least that long, longer than an event may be late
+/// ([`MAX_AGE`] plus [`MAX_FUTURE`]), so every duplicate the shape check
+/// lets through is still recognised, while memory stays bounded on a
+/// service (or a simulated year) that never restarts. The engine's own
+/// events are not kept: their ids are reserved and cannot come back.
+#[derive(Debug, Default)]
+struct SeenIds {
+    current: HashSet<String>,
+    previous: HashSet<String>,
+    since: Option<DateTime<Utc>>,
+}
+
+/// How long a generation of [`SeenIds`] lasts.
+const SEEN_PERIOD: Duration = Duration::days(8);
+
+impl SeenIds {
+    fn contains(&self, id: &str) -> bool {
+        self.current.contains(id) || self.previous.contains(id)
+    }
+
+    fn insert(&mut self, e: &CtiEvent) {
+        if e.source != Source::Engine {
+            self.current.insert(e.id.clone());
+        }
+    }
+
+    fn rotate(&mut self, now: DateTime<Utc>) {
+        match self.since {
+            None => self.since = Some(now),
+            Some(t) if now - t >= SEEN_PERIOD => {
+                self.previous = std::mem::take(&mut self.current);
+                self.since = Some(now);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// The engine.
 pub struct Engine {
     cfg: TelephonyConfig,
@@ -239,7 +280,7 @@ pub struct Engine {
     agent_ix: HashMap<String, usize>,
     calls: HashMap<String, Call>,
     works: HashMap<String, Work>,
-    seen: HashSet<String>,
+    seen: SeenIds,
     pending: HashMap<String, Vec<(DateTime<Utc>, CtiEvent)>>,
     seq: u64,
     order: u64,
@@ -307,7 +348,7 @@ impl Engine {
             agent_ix: HashMap::new(),
             calls: HashMap::new(),
             works: HashMap::new(),
-            seen: HashSet::new(),
+            seen: SeenIds::default(),
             pending: HashMap::new(),
             seq: 0,
             order: 0,
@@ -383,7 +424,7 @@ impl Engine {
     /// Applies a stored event without deciding anything (recovery).
     pub fn replay(&mut self, e: &CtiEvent) {
         self.seq = self.seq.max(e.seq);
-        self.seen.insert(e.id.clone());
+        self.seen.insert(e);
         if e.flags.iter().any(|f| f == "no_effect") {
             return;
         }
@@ -471,7 +512,8 @@ impl Engine {
     fn accept(&mut self, mut e: CtiEvent, now: DateTime<Utc>, out: &mut Vec<CtiEvent>, effects: &mut Vec<Effect>) {
         self.seq += 1;
         e.seq = self.seq;
-        self.seen.insert(e.id.clone());
+        self.seen.rotate(now);
+        self.seen.insert(&e);
         let no_effect = e.flags.iter().any(|f| f == "no_effect");
         if !no_effect {
             self.effects_of(&e, effects);
@@ -564,7 +606,8 @@ impl Engine {
             self.pending.iter().filter(|(_, v)| v.iter().all(|(t, _)| now - *t >= window)).map(|(k, _)| k.clone()).collect();
         for call in expired {
             for (_, mut e) in self.pending.remove(&call).unwrap_or_default() {
-                if self.seen.insert(e.id.clone()) {
+                if !self.seen.contains(&e.id) {
+                    self.seen.insert(&e);
                     self.seq += 1;
                     e.seq = self.seq;
                     e.flags.extend(["unknown_call".to_owned(), "no_effect".to_owned()]);

@@ -343,6 +343,9 @@ pub enum Source {
     Engine,
     /// An operator's or supervisor's page.
     Console,
+    /// The traffic simulator (`centralino simulate`): simulated callers and
+    /// agents, never real traffic.
+    Simulation,
 }
 
 /// One contact life-cycle event, as the PBX connector sends it and as it
@@ -388,7 +391,9 @@ pub struct CtiEvent {
     /// The extension transferred to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
-    /// The agent's new state (`agent_state`: logged_out, ready, paused).
+    /// The agent's new state (`agent_state`: logged_out, ready, paused; on
+    /// `work_done`, paused or logged_out stops the agent before the next
+    /// contact is offered).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<AgentStatus>,
     /// Pause reason, rejection reason.

@@ -246,6 +246,11 @@ impl Engine {
                     if let Some(&ai) = self.agent_ix.get(&agent) {
                         self.agents[ai].handled += 1;
                     }
+                    // "Done, then pause" or "done, then log out": the agent
+                    // stops before the next contact is offered.
+                    if matches!(e.state, Some(AgentStatus::Paused | AgentStatus::LoggedOut)) {
+                        self.apply_agent_state(e);
+                    }
                 }
             }
         }
