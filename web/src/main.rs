@@ -14,6 +14,7 @@ mod bench_crm;
 mod bench_import;
 mod bench_telephony;
 mod bench_web;
+mod dimension;
 mod eval;
 mod transfer;
 
@@ -28,6 +29,9 @@ struct Cli {
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+    /// Whether `--data-dir` (or its variable) was given, not defaulted.
+    #[arg(skip)]
+    data_dir_given: bool,
 }
 
 #[derive(Subcommand)]
@@ -73,14 +77,17 @@ enum Command {
     /// Rebuild the search index from the graph.
     Reindex,
     /// Staffing plan: agents needed per interval for a service-level target
-    /// (Erlang C; Erlang A when a patience is given).
+    /// (Erlang C; Erlang A when a patience is given), from calls per hour,
+    /// or a whole plan (hours of the week, first and second level,
+    /// offline) from a yearly volume (`--contacts-per-year`), checked by
+    /// simulation on the engine.
     Staffing {
         /// Calls per interval: a number (one interval) or a file of `label,calls` lines.
-        #[arg(long)]
-        calls_per_hour: String,
-        /// Average handling time, seconds.
-        #[arg(long)]
-        aht: f64,
+        #[arg(long, required_unless_present = "contacts_per_year", conflicts_with = "contacts_per_year")]
+        calls_per_hour: Option<String>,
+        /// Average handling time, seconds (with --calls-per-hour).
+        #[arg(long, required_unless_present = "contacts_per_year")]
+        aht: Option<f64>,
         /// Target: percent answered / within seconds, e.g. 90/30 (SLA.C.2).
         #[arg(long, default_value = "90/30")]
         target: String,
@@ -93,7 +100,48 @@ enum Command {
         /// Interval length, seconds.
         #[arg(long, default_value_t = 3600.0)]
         interval: f64,
+        /// Contacts a year, all channels (the tender: 200000): plan every
+        /// hour of the week from the traffic model.
+        #[arg(long)]
+        contacts_per_year: Option<f64>,
+        /// Traffic model (TOML; default: the tender's), with --contacts-per-year.
+        #[arg(long)]
+        traffic: Option<PathBuf>,
+        /// First day of the planned year (holidays), with --contacts-per-year.
+        #[arg(long, default_value = "2027-01-04")]
+        start: chrono::NaiveDate,
+        /// Write the plan here (TOML for `centralino simulate --staffing`).
+        #[arg(long)]
+        plan_out: Option<PathBuf>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Simulate traffic through the real telephony engine in virtual time
+    /// and report service level, ASA, abandonment and occupancy per hour,
+    /// day and month; with --data-dir the events are stored there as real
+    /// traffic's are.
+    Simulate {
+        /// Days to simulate.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Contacts a year, all channels (default: the traffic model's, 200000).
+        #[arg(long)]
+        contacts_per_year: Option<f64>,
+        /// Staffing plan (TOML, as `centralino staffing --plan-out` writes;
+        /// default: the recommended plan for the traffic).
+        #[arg(long)]
+        staffing: Option<PathBuf>,
+        /// Traffic model (TOML; default: the tender's).
+        #[arg(long)]
+        traffic: Option<PathBuf>,
+        /// Seed of the random draws (same seed, same events).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First simulated day.
+        #[arg(long, default_value = "2027-01-04")]
+        start: chrono::NaiveDate,
+        /// Print the full report (every hour of every day) as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -249,7 +297,10 @@ fn password_from_env_or_random() -> (String, bool) {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.data_dir_given =
+        matches!(matches.value_source("data_dir"), Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable));
     // The server logs at info; one-shot commands only warn, so that their
     // output stays readable. RUST_LOG overrides both.
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
@@ -376,8 +427,28 @@ fn run(cli: &Cli) -> Result<()> {
                 eval::print(&report);
             }
         }
-        Command::Staffing { calls_per_hour, aht, target, max_abandon, patience, interval, json } => {
+        Command::Staffing {
+            calls_per_hour,
+            aht,
+            target,
+            max_abandon,
+            patience,
+            interval,
+            contacts_per_year,
+            traffic,
+            start,
+            plan_out,
+            json,
+        } => {
             use telephony::staffing;
+            if contacts_per_year.is_some() {
+                let settings = Settings::load(&cli.data_dir, cli.config.as_deref())?;
+                let model = dimension::traffic(traffic.as_deref(), *contacts_per_year)?;
+                return dimension::recommend(&model, &settings.telephony, *start, plan_out.as_deref(), *json);
+            }
+            let (Some(calls_per_hour), Some(aht)) = (calls_per_hour, aht) else {
+                bail!("give --calls-per-hour and --aht, or --contacts-per-year");
+            };
             let profile = match staffing::parse_calls_arg(calls_per_hour)? {
                 staffing::CallsArg::Calls(n) => vec![staffing::Interval::new("1", n)],
                 staffing::CallsArg::Path(p) => {
@@ -410,6 +481,25 @@ fn run(cli: &Cli) -> Result<()> {
                 }
                 let total: u32 = plan.iter().map(|p| p.agents).sum();
                 println!("agent-intervals: {total}");
+            }
+        }
+        Command::Simulate { days, contacts_per_year, staffing, traffic, seed, start, json } => {
+            let settings = Settings::load(&cli.data_dir, cli.config.as_deref())?;
+            let args = dimension::SimulateArgs {
+                days: *days,
+                contacts_per_year: *contacts_per_year,
+                staffing: staffing.as_deref(),
+                traffic: traffic.as_deref(),
+                seed: *seed,
+                start: *start,
+                json: *json,
+            };
+            if cli.data_dir_given {
+                let (kb, settings) = open(cli)?;
+                let crm = crm::Crm::open(kb.clone(), &settings.crm)?;
+                dimension::simulate(&args, &settings.telephony, Some((&kb, &crm)))?;
+            } else {
+                dimension::simulate(&args, &settings.telephony, None)?;
             }
         }
         Command::Bench { which } => {

@@ -204,6 +204,8 @@ pub struct Month {
     pub month: String,
     /// Days simulated in it.
     pub days: u32,
+    /// Whether only part of the month was simulated (not an SLA period).
+    pub partial: bool,
     /// Its counters.
     pub metrics: Metrics,
     /// Its verdict.
@@ -245,7 +247,13 @@ impl Report {
         for d in &self.days {
             let key = format!("{:04}-{:02}", d.date.year(), d.date.month());
             if out.last().is_none_or(|m| m.month != key) {
-                out.push(Month { month: key, days: 0, metrics: Metrics::default(), verdict: Verdict::of(&Metrics::default(), &self.sla) });
+                out.push(Month {
+                    month: key,
+                    days: 0,
+                    partial: false,
+                    metrics: Metrics::default(),
+                    verdict: Verdict::of(&Metrics::default(), &self.sla),
+                });
             }
             if let Some(m) = out.last_mut() {
                 m.days += 1;
@@ -254,6 +262,16 @@ impl Report {
         }
         for m in &mut out {
             m.verdict = Verdict::of(&m.metrics, &self.sla);
+            let first = self.days.iter().find(|d| format!("{:04}-{:02}", d.date.year(), d.date.month()) == m.month).map(|d| d.date);
+            m.partial = first.is_some_and(|f| {
+                let next = if f.month() == 12 {
+                    NaiveDate::from_ymd_opt(f.year() + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(f.year(), f.month() + 1, 1)
+                };
+                let length = next.map_or(31, |n| (n - f.with_day(1).unwrap_or(f)).num_days());
+                i64::from(m.days) < length
+            });
         }
         out
     }
@@ -269,9 +287,15 @@ impl Report {
         out
     }
 
-    /// Whether every month met the SLA.
+    /// Whether the SLA was met: in every whole month simulated, or over the
+    /// whole simulation when it covers no whole month.
     pub fn met(&self) -> bool {
-        self.months().iter().all(|m| m.verdict.met())
+        let months = self.months();
+        if months.iter().any(|m| !m.partial) {
+            months.iter().filter(|m| !m.partial).all(|m| m.verdict.met())
+        } else {
+            Verdict::of(&self.total(), &self.sla).met()
+        }
     }
 
     /// The report as text tables: summary and verdicts per month, then one
@@ -319,7 +343,12 @@ impl Report {
                 num(x.asa_s()),
                 pct(x.occupancy()),
                 x.max_wait_s,
-                if v.met() { "SLA met" } else { "SLA NOT met" }
+                match (v.met(), m.partial) {
+                    (true, false) => "SLA met",
+                    (false, false) => "SLA NOT met",
+                    (true, true) => "met (partial month)",
+                    (false, true) => "not met (partial month)",
+                }
             ));
         }
         o.push_str(&format!(
