@@ -61,6 +61,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("return_calls.html", include_str!("../templates/return_calls.html")),
     ("kb_gaps.html", include_str!("../templates/kb_gaps.html")),
     ("announcements.html", include_str!("../templates/announcements.html")),
+    ("dimensioning.html", include_str!("../templates/dimensioning.html")),
 ];
 
 impl Ui {

@@ -45,32 +45,9 @@ async fn fetch(b: &Browser, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
     (status, headers, resp.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
 
-/// Posts a multipart form to `path`, the CSRF token in the query string as the page does (`csrf: false` leaves it out).
+/// Posts a multipart form to `path` (see [`Browser::post_multipart`]).
 async fn multipart(b: &mut Browser, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>, csrf: bool) -> Page {
-    let boundary = "----centralino-announcements-boundary";
-    let mut body: Vec<u8> = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: audio/wav\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let uri = if csrf { format!("{path}?csrf={}", b.csrf) } else { path.to_owned() };
-    let req = Request::post(uri)
-        .header(header::COOKIE, cookie_header(b))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .header(header::ACCEPT, "text/html")
-        .body(Body::from(body))
-        .unwrap();
-    b.send(req).await
+    b.post_multipart(path, fields, file, csrf).await
 }
 
 /// Uploads through the page.

@@ -510,3 +510,125 @@ fn the_staffing_command_gives_the_published_erlang_c_case() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("percent"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[tokio::test]
+async fn the_dimensioning_page_recommends_staffing_and_simulates_a_day() {
+    use Role::*;
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let t = TestApp::new();
+    // Supervisors and administrators only, for the page, the calculation and the download.
+    for role in Role::ALL {
+        let mut b = t.signed_in(role).await;
+        let allowed = matches!(role, Supervisor | Admin);
+        let expected = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        if !allowed {
+            assert_eq!(b.get("/telephony/dimensioning").await.status, expected, "{role}");
+            let p = b.post_multipart("/telephony/dimensioning", &[("contacts_per_year", "1000")], None, true).await;
+            assert_eq!(p.status, expected, "{role}");
+            assert_eq!(b.post("/telephony/dimensioning/plan.toml", &[("plan", "[weekday]\nl1=[1]")]).await.status, expected, "{role}");
+        }
+    }
+    let mut sup = t.signed_in(Supervisor).await;
+    // The tender's model at once: charts and tables of the recommended staffing and of a simulated day.
+    let p = sup.get("/telephony/dimensioning").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("id=\"staffing\"") && p.body.contains("id=\"simulated-day\""), "{}", p.body);
+    assert!(p.body.matches("<svg class=\"chart\"").count() >= 3, "two staffing charts and the day's");
+    assert!(p.body.contains("class=\"l1\"") && p.body.contains("polyline class=\"sl\""));
+    let hours: u32 = between(&p.body, "id=\"weekly-hours\">", "<").parse().unwrap();
+    assert!((200..800).contains(&hours), "{hours}");
+    assert!(p.body.contains("01&#x2f;03&#x2f;2027"), "the simulated day");
+    // A bigger volume needs more agents; an uploaded profile replaces the weekday's.
+    let profile = "ora;chiamate\n09:00;10\n10:00;30\n11:00;10\n";
+    let fields = [("contacts_per_year", "400000"), ("verify", "0"), ("file_for", "weekday"), ("day", "2027-03-02"), ("seed", "3")];
+    let p = sup.post_multipart("/telephony/dimensioning", &fields, Some(("profilo.csv", profile.as_bytes())), true).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let more: u32 = between(&p.body, "id=\"weekly-hours\">", "<").parse().unwrap();
+    assert!(more > hours, "{more} vs {hours}");
+    assert!(p.body.contains("10:00;30"), "the uploaded profile is shown for editing");
+    assert!(p.body.contains("02&#x2f;03&#x2f;2027"));
+    // The plan downloads as TOML that `centralino simulate --staffing` reads.
+    let plan = simulate_plan_from(&p.body);
+    let d = sup.post("/telephony/dimensioning/plan.toml", &[("plan", &plan)]).await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert!(d.content_type.starts_with("application/toml"));
+    telephony::simulate::StaffingPlan::from_toml(&d.body).unwrap();
+    // Bad input is named, the form kept, nothing computed.
+    let p = sup.post_multipart("/telephony/dimensioning", &[("weekday", "08;10\n25;3"), ("contacts_per_year", "1234")], None, true).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("25") && p.body.contains("not an hour"), "{}", p.body);
+    assert!(p.body.contains("value=\"1234\""));
+    let p = sup.post_multipart("/telephony/dimensioning", &[("contacts_per_year", "molti")], None, true).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("molti"));
+    let p = sup.post_multipart("/telephony/dimensioning", &[("contacts_per_year", "1000")], None, false).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "CSRF");
+    let d = sup.post("/telephony/dimensioning/plan.toml", &[("plan", "[weekday]\nl1 = [1, 2]")]).await;
+    assert_eq!(d.status, StatusCode::BAD_REQUEST);
+    // Untrusted text is escaped.
+    let p = sup.post_multipart("/telephony/dimensioning", &[("seed", "<script>x</script>")], None, true).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(!p.body.contains("<script>x</script>") && p.body.contains("&lt;script&gt;"));
+}
+
+fn between<'a>(s: &'a str, from: &str, to: &str) -> &'a str {
+    let start = s.find(from).map(|i| i + from.len()).unwrap_or(0);
+    s[start..].split(to).next().unwrap_or("")
+}
+
+/// The plan in the page's download form (HTML-unescaped).
+fn simulate_plan_from(body: &str) -> String {
+    between(body, "name=\"plan\" value=\"", "\"")
+        .replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_simulate_command_reports_and_stores_events_in_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_centralino");
+    let plan = dir.path().join("piano.toml");
+    // A plan for the tender's volume...
+    let out = std::process::Command::new(bin)
+        .args(["--data-dir", dir.path().join("none").to_str().unwrap(), "staffing", "--contacts-per-year", "200000", "--plan-out"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("weekday") && text.contains("agent-hours a week"), "{text}");
+    assert!(!dir.path().join("none").exists(), "the calculator writes nothing into a data directory");
+    // ...simulated for two days into a data directory, as real traffic is stored.
+    let data = dir.path().join("data");
+    let run = |seed: &str| {
+        std::process::Command::new(bin)
+            .args(["--data-dir", data.to_str().unwrap(), "simulate", "--days", "2", "--start", "2027-03-01", "--seed", seed, "--staffing"])
+            .arg(&plan)
+            .output()
+            .unwrap()
+    };
+    let out = run("5");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2027-03-01 lun") && text.contains("written to the data directory"), "{text}");
+    let kb = kb::Kb::open(&data, kb::KbConfig::default()).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let events = telephony::store::events_of_days(&kb, &[day]).unwrap();
+    assert!(events.len() > 3000, "{}", events.len());
+    assert!(events.iter().any(|e| e.kind == telephony::EventKind::Answered && e.source == telephony::Source::Simulation));
+    drop(kb);
+    // Simulating the same days again is refused, nothing written twice.
+    let out = run("5");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has telephony events"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A bad plan file is named.
+    std::fs::write(&plan, "[weekday]\nl1 = [1, 2]\n").unwrap();
+    let out = std::process::Command::new(bin).args(["simulate", "--days", "1", "--staffing"]).arg(&plan).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("piano.toml") && err.contains("weekday.l1"), "{err}");
+}

@@ -189,19 +189,7 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
     // The SLA is measured over the month, not in every hour: take away
     // agents where it costs least while the week as a whole keeps the
     // target with a margin, and no hour falls below the floor.
-    let figures = |calls: f64, agents: u32| -> (f64, f64, f64, f64) {
-        if calls <= 0.0 {
-            return (1.0, 0.0, 0.0, 0.0);
-        }
-        let a = calls * l1_aht / 3600.0;
-        match patience {
-            Some(p) => staffing::erlang_a(agents, a, l1_aht, p, within)
-                .map_or((0.0, 1.0, f64::INFINITY, 1.0), |f| (f.service_level, f.abandon_probability, f.asa_s, f.occupancy)),
-            None => {
-                (staffing::service_level(agents, a, l1_aht, within), 0.0, staffing::asa(agents, a, l1_aht), staffing::occupancy(agents, a))
-            }
-        }
-    };
+    let figures = |calls: f64, agents: u32| l1_figures(traffic, wrap_up_s, calls, agents);
     let total_calls: f64 = kinds_out.iter().map(|(_, w, hours, _)| w * hours.iter().map(|a| a.calls).sum::<f64>()).sum();
     let aggregate = |kinds: &[(&str, f64, Vec<HourAdvice>, f64)]| -> (f64, f64) {
         let (mut on_time, mut abandoned) = (0.0, 0.0);
@@ -272,6 +260,24 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
         advice.push((kind.to_owned(), hours));
     }
     Ok(Recommendation { plan, advice, weekday_contacts, weekly_agent_hours: weekly, added_by_simulation: Vec::new() })
+}
+
+/// Expected first-level service level, abandonment, ASA and occupancy of
+/// `agents` for `calls` in an hour (Erlang A with the callers' patience,
+/// Erlang C without; the ring time counts in the wait and the agents' time).
+fn l1_figures(traffic: &Traffic, wrap_up_s: u64, calls: f64, agents: u32) -> (f64, f64, f64, f64) {
+    if calls <= 0.0 {
+        return (1.0, 0.0, 0.0, 0.0);
+    }
+    let aht = traffic.phone_aht_s + wrap_up_s as f64 + traffic.ring_s;
+    let within = (traffic.sla.answer_within_s - traffic.ring_s).max(1.0);
+    let a = calls * aht / 3600.0;
+    if traffic.patience_s > 0.0 {
+        staffing::erlang_a(agents, a, aht, traffic.patience_s, within)
+            .map_or((0.0, 1.0, f64::INFINITY, 1.0), |f| (f.service_level, f.abandon_probability, f.asa_s, f.occupancy))
+    } else {
+        (staffing::service_level(agents, a, aht, within), 0.0, staffing::asa(agents, a, aht), staffing::occupancy(agents, a))
+    }
 }
 
 /// Days simulated by [`verify`] for each seed.
@@ -347,7 +353,11 @@ pub fn verify(
             day.l1[h] += 1;
         }
         if let Some((_, hours)) = rec.advice.iter_mut().find(|(k, _)| *k == kind) {
-            hours[h].l1 += 1;
+            let a = &mut hours[h];
+            a.l1 += 1;
+            let (sl, ab, asa, occ) = l1_figures(traffic, cfg.wrap_up_s, a.calls, a.l1);
+            (a.service_level, a.asa_s, a.occupancy) = (sl, asa, occ);
+            a.abandon_share = (traffic.patience_s > 0.0).then_some(ab);
         }
         rec.weekly_agent_hours += if kind == "weekday" { 5 } else { 1 };
         rec.added_by_simulation.push((kind, h));

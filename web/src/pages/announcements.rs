@@ -149,7 +149,7 @@ async fn list(State(state): State<AppState>, user: User, Query(q): Query<OkQuery
 
 /// Reads a multipart upload: text fields, and the `file` field's bytes up
 /// to `max` (413 past it, without reading further).
-async fn read_multipart(
+pub(super) async fn read_multipart(
     multipart: Result<Multipart, MultipartRejection>,
     max: usize,
 ) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), AppError> {

@@ -9,6 +9,7 @@ mod admin_transfer;
 mod admin_users;
 mod announcements;
 mod contacts;
+mod dimensioning;
 mod editor;
 mod operator;
 mod session;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(contacts::routes())
         .merge(telephony::routes())
         .merge(announcements::routes())
+        .merge(dimensioning::routes())
 }
 
 /// A redirect after a successful form (303 See Other).
