@@ -93,7 +93,7 @@ pub struct SimulateArgs<'a> {
 }
 
 /// Runs a simulation; with `store`, the events go into that data
-/// directory's `telephony` graph, one transaction per simulated day.
+/// directory's `telephony` graph (whole simulated days per transaction).
 pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store: Option<(&kb::Kb, &crm::Crm)>) -> Result<()> {
     let traffic = traffic(args.traffic, args.contacts_per_year)?;
     let plan = match args.staffing {
@@ -115,7 +115,6 @@ pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store
     let report = match store {
         None => simulate::simulate(cfg.clone(), &traffic, &plan, opts, None)?,
         Some((kb, crm)) => {
-            let cal = crm::Calendar::new(&traffic.calendar)?;
             let last = args.start + chrono::Duration::days(i64::from(args.days.saturating_sub(1)));
             for day in [args.start, last] {
                 if !telephony::store::events_of_days(kb, &[day])?.is_empty() {
@@ -125,17 +124,13 @@ pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store
                     );
                 }
             }
-            let mut sink = |events: Vec<telephony::CtiEvent>| -> telephony::Result<()> {
-                kb.write_bulk(|w| {
-                    for e in &events {
-                        telephony::store::insert_event(w, kb, crm, e, cal.local_date(e.at))
-                            .map_err(|err| kb::Error::invalid("event", err.to_string()))?;
-                    }
-                    Ok(())
-                })?;
-                Ok(())
+            let mut writer = EventWriter::new(kb, crm, &traffic)?;
+            let report = {
+                let mut sink = |events: Vec<telephony::CtiEvent>| writer.push(events);
+                simulate::simulate(cfg.clone(), &traffic, &plan, opts, Some(&mut sink))?
             };
-            simulate::simulate(cfg.clone(), &traffic, &plan, opts, Some(&mut sink))?
+            writer.finish()?;
+            report
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
@@ -158,4 +153,53 @@ pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store
         );
     }
     Ok(())
+}
+
+/// Stores simulated events in the `telephony` graph as the service stores
+/// real ones, in bulk loads of whole simulated days of at least
+/// [`EventWriter::BATCH`] events (fewer, larger loads are much faster).
+pub struct EventWriter<'a> {
+    kb: &'a kb::Kb,
+    crm: &'a crm::Crm,
+    cal: crm::Calendar,
+    buffer: Vec<telephony::CtiEvent>,
+    /// Events stored so far.
+    pub written: u64,
+}
+
+impl<'a> EventWriter<'a> {
+    /// Events gathered before a bulk load.
+    pub const BATCH: usize = 100_000;
+
+    pub fn new(kb: &'a kb::Kb, crm: &'a crm::Crm, traffic: &Traffic) -> Result<Self> {
+        Ok(EventWriter { kb, crm, cal: crm::Calendar::new(&traffic.calendar)?, buffer: Vec::new(), written: 0 })
+    }
+
+    /// Takes a simulated day's events; stores them once enough are waiting.
+    pub fn push(&mut self, events: Vec<telephony::CtiEvent>) -> telephony::Result<()> {
+        self.buffer.extend(events);
+        if self.buffer.len() >= Self::BATCH { self.store() } else { Ok(()) }
+    }
+
+    /// Stores what is left.
+    pub fn finish(&mut self) -> telephony::Result<()> {
+        self.store()
+    }
+
+    fn store(&mut self) -> telephony::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let (kb, crm, cal) = (self.kb, self.crm, &self.cal);
+        let events = std::mem::take(&mut self.buffer);
+        kb.write_bulk(|w| {
+            for e in &events {
+                telephony::store::insert_event(w, kb, crm, e, cal.local_date(e.at))
+                    .map_err(|err| kb::Error::invalid("event", err.to_string()))?;
+            }
+            Ok(())
+        })?;
+        self.written += events.len() as u64;
+        Ok(())
+    }
 }

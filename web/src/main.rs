@@ -12,6 +12,7 @@ use web::settings::Settings;
 mod bench;
 mod bench_crm;
 mod bench_import;
+mod bench_simulate;
 mod bench_telephony;
 mod bench_web;
 mod dimension;
@@ -145,7 +146,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Scale benchmarks: `kb`, `search`, `import`, `web`, `crm` or `telephony` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS).
+    /// Scale benchmarks: `kb`, `search`, `import`, `web`, `crm`, `telephony` or `simulate` (sizes from env ITEMS, PEOPLE, ROWS, CONNECTIONS, DURATION, TICKETS, CONTACTS, DAYS).
     Bench {
         /// Which benchmark.
         #[arg(value_enum)]
@@ -218,6 +219,8 @@ enum BenchKind {
     Crm,
     /// Telephony: routing decisions, CTI event ingestion through the API, wallboard fan-out to browsers.
     Telephony,
+    /// Dimensioning: a simulated year of contacts through the engine, in memory and written to a store.
+    Simulate,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -510,6 +513,7 @@ fn run(cli: &Cli) -> Result<()> {
                 BenchKind::Web => bench_web::web_load(),
                 BenchKind::Crm => bench_crm::crm_scale(),
                 BenchKind::Telephony => bench_telephony::telephony_bench(),
+                BenchKind::Simulate => bench_simulate::simulate_bench(),
             };
             result.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
