@@ -438,8 +438,8 @@ mod tests {
         assert!(e.contains("twice"), "{e}");
         let e = hourly("weekday", "25;1").unwrap_err().message();
         assert!(e.contains("hour"), "{e}");
-        let e = hourly("weekday", "08;abc").unwrap_err().message();
-        assert!(e.contains("line 1"), "{e}");
+        let e = hourly("weekday", "08;1\n09;abc").unwrap_err().message();
+        assert!(e.contains("line 2") && e.contains("abc"), "{e}");
     }
 
     #[test]
