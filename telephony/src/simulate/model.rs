@@ -493,6 +493,23 @@ mod tests {
     }
 
     #[test]
+    fn a_traffic_file_overrides_only_what_it_gives() {
+        let t =
+            Traffic::from_toml("contacts_per_year = 150000\nhandling = \"exponential\"\n[sla]\nanswer_share = 0.8\n[days]\nsaturday = 0\n")
+                .unwrap();
+        assert_eq!(t.contacts_per_year, 150_000.0);
+        assert_eq!(t.handling, Handling::Exponential);
+        assert_eq!(t.sla.answer_share, 0.8);
+        assert_eq!(t.sla.answer_within_s, 30.0, "other SLA fields keep their defaults");
+        assert_eq!(t.days.saturday, 0.0);
+        assert_eq!(t.days.monday, 1.0);
+        assert_eq!(t.phone_aht_s, 120.0);
+        assert_eq!(t.calendar, tender_calendar());
+        let e = Traffic::from_toml("[calendar]\nhours = { monday = [\"20:00-08:00\"] }").unwrap_err().to_string();
+        assert!(e.contains("calendar"), "{e}");
+    }
+
+    #[test]
     fn a_plan_round_trips_and_bad_plans_are_named() {
         let mut plan = StaffingPlan::default();
         let mut d = DayStaff { l1: vec![0; 24], l2: vec![0; 24], offline: vec![0; 24], blended: Vec::new() };
