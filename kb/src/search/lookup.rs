@@ -67,6 +67,7 @@ impl SearchIndex {
     /// Runs a search.
     pub(crate) fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let f = &self.fields;
+        let t0 = std::time::Instant::now();
         let analysed = query::analyse(&q.text, q.as_you_type);
         if analysed.raw.is_empty() {
             return Ok(SearchResults::default());
@@ -79,6 +80,7 @@ impl SearchIndex {
             .unwrap_or_default();
         let searcher = self.reader.searcher();
         let typos = self.typo_candidates(&searcher, &analysed)?;
+        let t_typos = t0.elapsed();
         let Some(scoring) = query::scoring_query(f, &analysed, &derived.lexicon, &clicks, &typos) else {
             return Ok(SearchResults::default());
         };
@@ -158,6 +160,7 @@ impl SearchIndex {
         let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
         let mut total = 0usize;
         let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
+        let mut facet_time = std::time::Duration::ZERO;
         for (segment, sf) in segments.iter().zip(&facets) {
             let max_doc = segment.max_doc();
             let mut bits = Bits::new(max_doc);
@@ -180,6 +183,7 @@ impl SearchIndex {
                 or_term(segment, t, &mut out)?;
                 bits.and_not(&out);
             }
+            let tf0 = std::time::Instant::now();
             let mut counts = vec![0u32; sf.names.len()];
             let alive = segment.alive_bitset();
             for (i, word) in bits.0.iter_mut().enumerate() {
@@ -201,10 +205,12 @@ impl SearchIndex {
                 let (root, value) = &sf.names[o];
                 *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
             }
+            facet_time += tf0.elapsed();
             matched.push(bits);
             flat_scores.push(scores);
         }
 
+        let t_phase1 = t0.elapsed();
         // 2. The candidates: every match when there are few; otherwise the
         //    best by the flat sum (plus the scope filter's score), and the
         //    documents opened for this query.
@@ -257,6 +263,7 @@ impl SearchIndex {
             return_score_buffer(b);
         }
 
+        let t_phase2 = t0.elapsed();
         // 3. The full ranking of the candidates, document by document.
         // (score, address, content words matched)
         let mut top_docs: Vec<(Score, DocAddress, usize)> = Vec::new();
@@ -313,6 +320,7 @@ impl SearchIndex {
         if let Some(first) = intent {
             promote(&mut top_docs, |(_, addr)| kind_of(addr), first);
         }
+        let t_phase3 = t0.elapsed();
         // Documents are read, and snippets made, for the page shown only.
         let page: Vec<(Score, DocAddress)> = top_docs.into_iter().skip(q.offset).take(limit).collect();
         let mut hits = Vec::with_capacity(page.len());
@@ -356,6 +364,17 @@ impl SearchIndex {
             list.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)).then(a.value.cmp(&b.value)));
         }
         results.offices.truncate(15);
+        tracing::trace!(
+            typos_us = t_typos.as_micros() as u64,
+            phase1_us = (t_phase1 - t_typos).as_micros() as u64,
+            phase2_us = (t_phase2 - t_phase1).as_micros() as u64,
+            phase3_us = (t_phase3 - t_phase2).as_micros() as u64,
+            rest_us = (t0.elapsed() - t_phase3).as_micros() as u64,
+            facet_us = facet_time.as_micros() as u64,
+            segments = segments.len(),
+            total,
+            "search phases"
+        );
         Ok(results)
     }
 
