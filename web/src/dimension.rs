@@ -81,6 +81,9 @@ pub fn recommend(traffic: &Traffic, cfg: &telephony::TelephonyConfig, start: Nai
     Ok(())
 }
 
+/// The file that marks a data directory as holding simulated traffic.
+pub const SIMULATION_MARKER: &str = "SIMULATED-TRAFFIC.txt";
+
 /// What `centralino simulate` was asked.
 pub struct SimulateArgs<'a> {
     pub days: u32,
@@ -93,8 +96,9 @@ pub struct SimulateArgs<'a> {
 }
 
 /// Runs a simulation; with `store`, the events go into that data
-/// directory's `telephony` graph (whole simulated days per transaction).
-pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store: Option<(&kb::Kb, &crm::Crm)>) -> Result<()> {
+/// directory's `telephony` graph (whole simulated days per transaction),
+/// provided it holds no real telephony events.
+pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store: Option<(&Path, &kb::Kb, &crm::Crm)>) -> Result<()> {
     let traffic = traffic(args.traffic, args.contacts_per_year)?;
     let plan = match args.staffing {
         Some(p) => {
@@ -114,7 +118,26 @@ pub fn simulate(args: &SimulateArgs<'_>, cfg: &telephony::TelephonyConfig, store
     let started = std::time::Instant::now();
     let report = match store {
         None => simulate::simulate(cfg.clone(), &traffic, &plan, opts, None)?,
-        Some((kb, crm)) => {
+        Some((dir, kb, crm)) => {
+            // Simulated traffic never mixes with real traffic: a data
+            // directory takes simulated events only when it has no
+            // telephony events yet, or only simulated ones (its marker).
+            let marker = dir.join(SIMULATION_MARKER);
+            let g = kb.graph(kb::Graph::Telephony);
+            let has_events = kb
+                .store()
+                .quads_for_pattern(None, Some(kb::rdf::nn(ontologies::vocab::cc::EVENT_TYPE)), None, Some(g.into()))
+                .next()
+                .is_some();
+            if has_events && !marker.exists() {
+                bail!(
+                    "{} holds telephony events that are not from a simulation: simulate into a separate data directory \
+                     (nothing was written)",
+                    dir.display()
+                );
+            }
+            std::fs::write(&marker, "This data directory holds simulated telephony traffic (centralino simulate).\n")
+                .with_context(|| format!("cannot write {}", marker.display()))?;
             let last = args.start + chrono::Duration::days(i64::from(args.days.saturating_sub(1)));
             for day in [args.start, last] {
                 if !telephony::store::events_of_days(kb, &[day])?.is_empty() {

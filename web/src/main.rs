@@ -30,7 +30,7 @@ struct Cli {
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
-    /// Whether `--data-dir` (or its variable) was given, not defaulted.
+    /// Whether `--data-dir` was given on the command line.
     #[arg(skip)]
     data_dir_given: bool,
 }
@@ -500,7 +500,7 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.data_dir_given {
                 let (kb, settings) = open(cli)?;
                 let crm = crm::Crm::open(kb.clone(), &settings.crm)?;
-                dimension::simulate(&args, &settings.telephony, Some((&kb, &crm)))?;
+                dimension::simulate(&args, &settings.telephony, Some((&cli.data_dir, &kb, &crm)))?;
             } else {
                 dimension::simulate(&args, &settings.telephony, None)?;
             }

@@ -625,6 +625,35 @@ fn the_simulate_command_reports_and_stores_events_in_the_data_directory() {
     let out = run("5");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already has telephony events"), "{}", String::from_utf8_lossy(&out.stderr));
+    // Only a data directory without real telephony traffic takes simulated events.
+    assert!(data.join("SIMULATED-TRAFFIC.txt").exists());
+    let out = run("6");
+    assert!(!out.status.success(), "same days");
+    let real = dir.path().join("real");
+    {
+        let kb = kb::Kb::open(&real, kb::KbConfig::default()).unwrap();
+        let crm = crm::Crm::open(kb.clone(), &crm::CrmConfig::default()).unwrap();
+        let t = telephony::Telephony::start(kb.clone(), crm, &telephony::TelephonyConfig::default(), None).unwrap();
+        let e = telephony::CtiEvent::new("real-1", telephony::EventKind::Offered, chrono::Utc::now()).call("c1");
+        t.submit_blocking(vec![e]).unwrap();
+        t.stop();
+    }
+    let out = std::process::Command::new(bin)
+        .args(["--data-dir", real.to_str().unwrap(), "simulate", "--days", "1", "--staffing"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not from a simulation"), "{}", String::from_utf8_lossy(&out.stderr));
+    // The variable alone (a server's environment) never makes it write.
+    let out = std::process::Command::new(bin)
+        .env("CENTRALINO_DATA_DIR", &real)
+        .args(["simulate", "--days", "1", "--staffing"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("written to the data directory"));
     // A bad plan file is named.
     std::fs::write(&plan, "[weekday]\nl1 = [1, 2]\n").unwrap();
     let out = std::process::Command::new(bin).args(["simulate", "--days", "1", "--staffing"]).arg(&plan).output().unwrap();
