@@ -300,10 +300,10 @@ fn password_from_env_or_random() -> (String, bool) {
 }
 
 fn main() -> std::process::ExitCode {
-    let matches = <Cli as clap::CommandFactory>::command().get_matches();
-    let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    cli.data_dir_given =
-        matches!(matches.value_source("data_dir"), Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable));
+    let mut cli = Cli::parse();
+    // Only on the command line: a CENTRALINO_DATA_DIR left in a server's
+    // environment must not make `simulate` write into that data directory.
+    cli.data_dir_given = std::env::args_os().any(|a| a == "--data-dir" || a.to_string_lossy().starts_with("--data-dir="));
     // The server logs at info; one-shot commands only warn, so that their
     // output stays readable. RUST_LOG overrides both.
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
