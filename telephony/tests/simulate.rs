@@ -143,6 +143,28 @@ fn the_same_seed_gives_the_same_events_and_they_are_those_of_real_traffic() {
 }
 
 #[test]
+fn blended_agents_take_calls_and_offline_work() {
+    // Everyone blended: the same agents answer the phone and work the
+    // e-mails, voicemails and web requests in between (phone first).
+    let traffic = Traffic::default();
+    let mut plan = tender_plan();
+    for day in plan.days.values_mut() {
+        let (l1, offline) = (day.l1.clone(), day.offline.clone());
+        day.blended = l1.iter().zip(offline.iter().chain(std::iter::repeat(&0))).map(|(a, b)| a + b).collect();
+        day.l1 = vec![0; 24];
+        day.offline = vec![0; 24];
+    }
+    let opts = SimOptions { days: 7, ..march() };
+    let r = simulate::simulate(TelephonyConfig::default(), &traffic, &plan, opts, None).unwrap();
+    let t = r.total();
+    assert!(t.answered > 2_500 && t.offline_done > 400, "{t:?}");
+    assert!(t.service_level().unwrap() > 0.8, "{t:?}");
+    // Their offline work counts in the first level's occupancy.
+    let phone_only = t.answered as f64 * (120.0 + 15.0) / t.staffed_s;
+    assert!(t.occupancy().unwrap() > phone_only, "{:?} vs {phone_only}", t.occupancy());
+}
+
+#[test]
 fn bad_inputs_are_named() {
     let plan = tender_plan();
     let e =

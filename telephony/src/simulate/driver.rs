@@ -73,6 +73,7 @@ struct SimCall {
 struct SimWork {
     bucket: (u32, u32),
     offered_at: f64,
+    picked_at: f64,
     agent: Option<u32>,
 }
 
@@ -317,7 +318,15 @@ impl<'a> World<'a> {
                     self.sign_out_local(a);
                 }
                 self.submit(e);
-                self.metrics(work.bucket).offline_done += 1;
+                let blended = GROUPS[self.agents[a as usize].group] == "blended";
+                let worked = self.now - work.picked_at;
+                let m = self.metrics(work.bucket);
+                m.offline_done += 1;
+                // Blended agents count among the first level's staff: their
+                // offline work is part of its occupancy.
+                if blended {
+                    m.busy_s += worked;
+                }
             }
             Action::Tick => {
                 let now = self.at(self.now);
@@ -559,7 +568,7 @@ impl<'a> World<'a> {
     }
 
     fn offer_work(&mut self, w: u64, channel: ContactType, bucket: (u32, u32)) {
-        self.works.insert(w, SimWork { bucket, offered_at: self.now, agent: None });
+        self.works.insert(w, SimWork { bucket, offered_at: self.now, picked_at: self.now, agent: None });
         self.metrics(bucket).offline_items += 1;
         let mut e = self.event(EventKind::WorkOffered);
         e.work = Some(self.work_id(w));
@@ -640,6 +649,7 @@ impl<'a> World<'a> {
                     } else if let Some(w) = e.work.as_deref().and_then(|id| self.number_of(id, "-w")) {
                         let Some(work) = self.works.get_mut(&w) else { continue };
                         work.agent = Some(a);
+                        work.picked_at = self.now;
                         let (bucket, wait) = (work.bucket, self.now - work.offered_at);
                         self.metrics(bucket).offline_wait_s += wait;
                         let t = self.handling(self.traffic.offline_aht_s);

@@ -59,7 +59,8 @@ pub struct Metrics {
     pub offline_done: u64,
     /// Sum of the times from arrival to pick-up of the worked requests, s.
     pub offline_wait_s: f64,
-    /// Handling time of first-level phone agents (conversation, wrap-up), s.
+    /// Handling time of first-level phone agents (conversation, wrap-up;
+    /// blended agents' offline work too), s.
     pub busy_s: f64,
     /// Signed-in time of first-level phone agents (online and blended), s.
     pub staffed_s: f64,
