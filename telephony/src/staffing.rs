@@ -657,9 +657,9 @@ pub fn plan(profile: &[Interval], options: &PlanOptions) -> Result<Vec<IntervalP
     profile.iter().map(|interval| plan_interval(interval, options)).collect()
 }
 
-fn plan_interval(interval: &Interval, options: &PlanOptions) -> Result<IntervalPlan, StaffingError> {
-    let label = &interval.label;
-    let calls = interval.calls;
+/// The offered traffic of an interval, checked.
+fn interval_traffic(interval: &Interval, options: &PlanOptions) -> Result<f64, StaffingError> {
+    let (label, calls) = (&interval.label, interval.calls);
     if !valid_non_negative(calls) {
         return Err(invalid(format!("interval \"{label}\": calls {calls} must be a finite number >= 0")));
     }
@@ -667,42 +667,79 @@ fn plan_interval(interval: &Interval, options: &PlanOptions) -> Result<IntervalP
     if !traffic.is_finite() || traffic > f64::from(MAX_AGENTS) / 2.0 {
         return Err(invalid(format!("interval \"{label}\": traffic {traffic} Erlang is too large to staff")));
     }
+    Ok(traffic)
+}
+
+/// The figures of `agents` for `traffic` Erlang (Erlang A with a
+/// patience, Erlang C without); `traffic` is positive.
+fn figures(agents: u32, traffic: f64, options: &PlanOptions, label: &str) -> Result<Figures, StaffingError> {
+    let within = options.target.within_s;
+    match options.patience_s {
+        None => Ok(Figures {
+            service_level: service_level(agents, traffic, options.aht_s, within),
+            wait_probability: erlang_c(agents, traffic),
+            asa_s: asa(agents, traffic, options.aht_s),
+            occupancy: occupancy(agents, traffic),
+            abandon_share: None,
+        }),
+        Some(patience) => {
+            let a = erlang_a_checked(agents, traffic, options.aht_s, patience, within, true)
+                .map_err(|e| invalid(format!("interval \"{label}\": {e}")))?;
+            Ok(Figures {
+                service_level: a.service_level,
+                wait_probability: a.wait_probability,
+                asa_s: a.asa_s,
+                occupancy: a.occupancy,
+                abandon_share: Some(a.abandon_probability),
+            })
+        }
+    }
+}
+
+fn interval_plan(interval: &Interval, traffic: f64, agents: u32, f: Figures) -> IntervalPlan {
+    IntervalPlan {
+        label: interval.label.clone(),
+        calls: interval.calls,
+        traffic_erlangs: traffic,
+        agents,
+        service_level: f.service_level,
+        wait_probability: f.wait_probability,
+        asa_s: f.asa_s,
+        occupancy: f.occupancy,
+        abandon_share: f.abandon_share,
+    }
+}
+
+/// The figures of a given staffing of an interval (no search): expected
+/// service level, probability of waiting, ASA, occupancy and abandonment
+/// with `agents` agents. An interval without calls gives service level 1.
+///
+/// # Errors
+///
+/// As [`plan`]: options out of range, or calls that are negative, not
+/// finite or too many.
+pub fn evaluate(interval: &Interval, agents: u32, options: &PlanOptions) -> Result<IntervalPlan, StaffingError> {
+    options.check()?;
+    let traffic = interval_traffic(interval, options)?;
     if traffic == 0.0 {
-        return Ok(IntervalPlan {
-            label: label.clone(),
-            calls,
-            traffic_erlangs: 0.0,
-            agents: 0,
-            service_level: 1.0,
-            wait_probability: 0.0,
-            asa_s: 0.0,
-            occupancy: 0.0,
-            abandon_share: options.patience_s.map(|_| 0.0),
-        });
+        return Ok(IntervalPlan { agents, ..interval_plan(interval, 0.0, 0, idle_figures(options)) });
+    }
+    Ok(interval_plan(interval, traffic, agents, figures(agents, traffic, options, &interval.label)?))
+}
+
+/// The figures of an interval without calls.
+fn idle_figures(options: &PlanOptions) -> Figures {
+    Figures { service_level: 1.0, wait_probability: 0.0, asa_s: 0.0, occupancy: 0.0, abandon_share: options.patience_s.map(|_| 0.0) }
+}
+
+fn plan_interval(interval: &Interval, options: &PlanOptions) -> Result<IntervalPlan, StaffingError> {
+    let label = &interval.label;
+    let traffic = interval_traffic(interval, options)?;
+    if traffic == 0.0 {
+        return Ok(interval_plan(interval, 0.0, 0, idle_figures(options)));
     }
     let target = &options.target;
-    let evaluate = |agents: u32| -> Result<Figures, StaffingError> {
-        match options.patience_s {
-            None => Ok(Figures {
-                service_level: service_level(agents, traffic, options.aht_s, target.within_s),
-                wait_probability: erlang_c(agents, traffic),
-                asa_s: asa(agents, traffic, options.aht_s),
-                occupancy: occupancy(agents, traffic),
-                abandon_share: None,
-            }),
-            Some(patience) => {
-                let a = erlang_a_checked(agents, traffic, options.aht_s, patience, target.within_s, true)
-                    .map_err(|e| invalid(format!("interval \"{label}\": {e}")))?;
-                Ok(Figures {
-                    service_level: a.service_level,
-                    wait_probability: a.wait_probability,
-                    asa_s: a.asa_s,
-                    occupancy: a.occupancy,
-                    abandon_share: Some(a.abandon_probability),
-                })
-            }
-        }
-    };
+    let evaluate = |agents: u32| figures(agents, traffic, options, label);
     let feasible = |f: &Figures| {
         f.service_level >= target.share - TARGET_SLACK
             && match (options.max_abandon_share, f.abandon_share) {
@@ -724,17 +761,7 @@ fn plan_interval(interval: &Interval, options: &PlanOptions) -> Result<IntervalP
         SearchError::Eval(e) => e,
         SearchError::Exhausted => invalid(format!("interval \"{label}\": no staffing up to {MAX_AGENTS} agents meets target {target}")),
     })?;
-    Ok(IntervalPlan {
-        label: label.clone(),
-        calls,
-        traffic_erlangs: traffic,
-        agents,
-        service_level: figures.service_level,
-        wait_probability: figures.wait_probability,
-        asa_s: figures.asa_s,
-        occupancy: figures.occupancy,
-        abandon_share: figures.abandon_share,
-    })
+    Ok(interval_plan(interval, traffic, agents, figures))
 }
 
 enum SearchError {

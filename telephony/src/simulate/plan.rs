@@ -91,22 +91,9 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
     let phone_year = traffic.contacts_per_year * traffic.phone_share();
     let offline_year = traffic.contacts_per_year - phone_year;
     let sla = &traffic.sla;
-    let wrap = wrap_up_s as f64;
-    // The ring time is part of the caller's wait and of the agent's time.
-    let within = (sla.answer_within_s - traffic.ring_s).max(1.0);
-    let patience = (traffic.patience_s > 0.0).then_some(traffic.patience_s);
     let calc = |e: staffing::StaffingError| Error::invalid("staffing", e.to_string());
-    let options = |aht: f64, share: f64, within: f64| -> Result<PlanOptions> {
-        Ok(PlanOptions {
-            interval_s: 3600.0,
-            aht_s: aht,
-            target: Target::new(share, within).map_err(calc)?,
-            max_abandon_share: patience.and((sla.max_abandoned > 0.0 && sla.max_abandoned < 1.0).then_some(sla.max_abandoned)),
-            patience_s: patience,
-        })
-    };
-    let l1_aht = traffic.phone_aht_s + wrap + traffic.ring_s;
-    let l2_aht = traffic.l2_aht_s + wrap + traffic.ring_s;
+    let l1 = level_options(traffic, traffic.phone_aht_s, wrap_up_s)?;
+    let l2 = level_options(traffic, traffic.l2_aht_s, wrap_up_s)?;
     let d = &traffic.days;
     let kinds: [(&str, Vec<(Weekday, f64)>); 3] = [
         (
@@ -160,12 +147,12 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
                     Interval::new(format!("{h:02}"), calls)
                 })
                 .collect();
-            let l1_main = staffing::plan(&profile, &options(l1_aht, sla.answer_share, within)?).map_err(calc)?;
+            let l1_main = staffing::plan(&profile, &l1).map_err(calc)?;
             let l2_profile: Vec<Interval> = l1_main
                 .iter()
                 .map(|p| Interval::new(p.label.clone(), p.calls * (1.0 - p.abandon_share.unwrap_or(0.0)) * traffic.l2_share))
                 .collect();
-            let l2_main = staffing::plan(&l2_profile, &options(l2_aht, sla.answer_share, within)?).map_err(calc)?;
+            let l2_main = staffing::plan(&l2_profile, &l2).map_err(calc)?;
             // Voicemails: calls out of hours that leave a message.
             let after_hours: f64 =
                 (0..HOURS).map(|h| if sum > 0.0 { day_calls * shape[h] / sum * (1.0 - open_share(&intervals, h)) } else { 0.0 }).sum();
@@ -189,15 +176,15 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
     // The SLA is measured over the month, not in every hour: take away
     // agents where it costs least while the week as a whole keeps the
     // target with a margin, and no hour falls below the floor.
-    let figures = |calls: f64, agents: u32| l1_figures(traffic, wrap_up_s, calls, agents);
+    let figures = |calls: f64, agents: u32| l1_figures(&l1, calls, agents);
     let total_calls: f64 = kinds_out.iter().map(|(_, w, hours, _)| w * hours.iter().map(|a| a.calls).sum::<f64>()).sum();
     let aggregate = |kinds: &[(&str, f64, Vec<HourAdvice>, f64)]| -> (f64, f64) {
         let (mut on_time, mut abandoned) = (0.0, 0.0);
         for (_, w, hours, _) in kinds {
             for a in hours {
-                let (sl, ab, _, _) = figures(a.calls, a.l1);
-                on_time += w * a.calls * sl;
-                abandoned += w * a.calls * ab;
+                let f = figures(a.calls, a.l1);
+                on_time += w * a.calls * f.service_level;
+                abandoned += w * a.calls * f.abandon_share.unwrap_or(0.0);
             }
         }
         if total_calls > 0.0 { (on_time / total_calls, abandoned / total_calls) } else { (1.0, 0.0) }
@@ -209,12 +196,11 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
                 if a.l1 <= 1 || a.calls <= 0.0 {
                     continue;
                 }
-                let (sl, _, _, _) = figures(a.calls, a.l1);
-                let (fewer, ab, _, _) = figures(a.calls, a.l1 - 1);
-                if fewer < HOUR_FLOOR || ab > sla.max_abandoned * 2.0 {
+                let (now, fewer) = (figures(a.calls, a.l1), figures(a.calls, a.l1 - 1));
+                if fewer.service_level < HOUR_FLOOR || fewer.abandon_share.unwrap_or(0.0) > sla.max_abandoned * 2.0 {
                     continue;
                 }
-                let loss = w * a.calls * (sl - fewer);
+                let loss = w * a.calls * (now.service_level - fewer.service_level);
                 if best.is_none_or(|(l, _, _)| loss < l) {
                     best = Some((loss, k, h));
                 }
@@ -233,11 +219,7 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
     let mut weekly = 0u32;
     for (kind, per_week, mut hours, offline_work_s) in kinds_out {
         for a in &mut hours {
-            let (sl, ab, asa, occ) = figures(a.calls, a.l1);
-            a.service_level = sl;
-            a.abandon_share = patience.map(|_| ab);
-            a.asa_s = asa;
-            a.occupancy = occ;
+            a.set_figures(&figures(a.calls, a.l1));
         }
         // Offline agent-hours, spread from the opening hour on.
         let open_hours: Vec<usize> = (0..HOURS).filter(|&h| hours[h].open > 0.0).collect();
@@ -262,21 +244,45 @@ pub fn recommend(traffic: &Traffic, wrap_up_s: u64, start: NaiveDate) -> Result<
     Ok(Recommendation { plan, advice, weekday_contacts, weekly_agent_hours: weekly, added_by_simulation: Vec::new() })
 }
 
-/// Expected first-level service level, abandonment, ASA and occupancy of
-/// `agents` for `calls` in an hour (Erlang A with the callers' patience,
-/// Erlang C without; the ring time counts in the wait and the agents' time).
-fn l1_figures(traffic: &Traffic, wrap_up_s: u64, calls: f64, agents: u32) -> (f64, f64, f64, f64) {
-    if calls <= 0.0 {
-        return (1.0, 0.0, 0.0, 0.0);
-    }
-    let aht = traffic.phone_aht_s + wrap_up_s as f64 + traffic.ring_s;
-    let within = (traffic.sla.answer_within_s - traffic.ring_s).max(1.0);
-    let a = calls * aht / 3600.0;
-    if traffic.patience_s > 0.0 {
-        staffing::erlang_a(agents, a, aht, traffic.patience_s, within)
-            .map_or((0.0, 1.0, f64::INFINITY, 1.0), |f| (f.service_level, f.abandon_probability, f.asa_s, f.occupancy))
-    } else {
-        (staffing::service_level(agents, a, aht, within), 0.0, staffing::asa(agents, a, aht), staffing::occupancy(agents, a))
+/// The calculator's options for one level: its handling time with the
+/// ring time and the engine's wrap-up, the target (the ring time is part
+/// of the caller's wait), the callers' patience (Erlang A; Erlang C
+/// without) and the abandonment cap.
+fn level_options(traffic: &Traffic, aht_s: f64, wrap_up_s: u64) -> Result<PlanOptions> {
+    let sla = &traffic.sla;
+    let patience = (traffic.patience_s > 0.0).then_some(traffic.patience_s);
+    let within = (sla.answer_within_s - traffic.ring_s).max(1.0);
+    Ok(PlanOptions {
+        interval_s: 3600.0,
+        aht_s: aht_s + wrap_up_s as f64 + traffic.ring_s,
+        target: Target::new(sla.answer_share, within).map_err(|e| Error::invalid("staffing", e.to_string()))?,
+        max_abandon_share: patience.and((sla.max_abandoned > 0.0 && sla.max_abandoned < 1.0).then_some(sla.max_abandoned)),
+        patience_s: patience,
+    })
+}
+
+/// The expected first-level figures of `agents` for `calls` in an hour
+/// (an hour the calculator cannot evaluate counts as lost).
+fn l1_figures(options: &PlanOptions, calls: f64, agents: u32) -> staffing::IntervalPlan {
+    staffing::evaluate(&Interval::new("", calls), agents, options).unwrap_or(staffing::IntervalPlan {
+        label: String::new(),
+        calls,
+        traffic_erlangs: 0.0,
+        agents,
+        service_level: 0.0,
+        wait_probability: 1.0,
+        asa_s: f64::INFINITY,
+        occupancy: 1.0,
+        abandon_share: options.patience_s.map(|_| 1.0),
+    })
+}
+
+impl HourAdvice {
+    fn set_figures(&mut self, f: &staffing::IntervalPlan) {
+        self.service_level = f.service_level;
+        self.asa_s = f.asa_s;
+        self.occupancy = f.occupancy;
+        self.abandon_share = f.abandon_share;
     }
 }
 
@@ -355,9 +361,7 @@ pub fn verify(
         if let Some((_, hours)) = rec.advice.iter_mut().find(|(k, _)| *k == kind) {
             let a = &mut hours[h];
             a.l1 += 1;
-            let (sl, ab, asa, occ) = l1_figures(traffic, cfg.wrap_up_s, a.calls, a.l1);
-            (a.service_level, a.asa_s, a.occupancy) = (sl, asa, occ);
-            a.abandon_share = (traffic.patience_s > 0.0).then_some(ab);
+            a.set_figures(&l1_figures(&level_options(traffic, traffic.phone_aht_s, cfg.wrap_up_s)?, a.calls, a.l1));
         }
         rec.weekly_agent_hours += if kind == "weekday" { 5 } else { 1 };
         rec.added_by_simulation.push((kind, h));
