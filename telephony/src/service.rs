@@ -357,19 +357,8 @@ impl Telephony {
     /// Stores a round's events in one atomic write: oxigraph's bulk loader
     /// (the round only adds quads), committed before anyone is answered.
     fn store(&self, events: &[CtiEvent]) -> Result<()> {
-        let kb = &self.inner.kb;
         let crm = &self.inner.crm;
-        let cal = crm.clocks().calendar().clone();
-        kb.write_bulk(|w| {
-            for e in events {
-                store::insert_event(w, kb, crm, e, cal.local_date(e.at)).map_err(|err| match err {
-                    Error::Kb(k) => k,
-                    other => kb::Error::invalid("event", other.to_string()),
-                })?;
-            }
-            Ok(())
-        })?;
-        Ok(())
+        store::store_events(&self.inner.kb, crm, crm.clocks().calendar(), events)
     }
 
     fn rebuild(&self) {

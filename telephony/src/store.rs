@@ -84,6 +84,21 @@ pub fn insert_event(w: &mut WriteTx<'_>, kb: &Kb, crm: &crm::Crm, e: &CtiEvent, 
     Ok(())
 }
 
+/// Stores `events` in one atomic bulk write, each on its local day by
+/// `calendar` (the service's rounds, the simulator's days).
+pub fn store_events(kb: &Kb, crm: &crm::Crm, calendar: &crm::Calendar, events: &[CtiEvent]) -> Result<()> {
+    kb.write_bulk(|w| {
+        for e in events {
+            insert_event(w, kb, crm, e, calendar.local_date(e.at)).map_err(|err| match err {
+                Error::Kb(k) => k,
+                other => kb::Error::invalid("event", other.to_string()),
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// The stored events of the local days `days`, in application order.
 pub fn events_of_days(kb: &Kb, days: &[NaiveDate]) -> Result<Vec<CtiEvent>> {
     let g = kb.graph(Graph::Telephony);

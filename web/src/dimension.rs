@@ -213,15 +213,8 @@ impl<'a> EventWriter<'a> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let (kb, crm, cal) = (self.kb, self.crm, &self.cal);
         let events = std::mem::take(&mut self.buffer);
-        kb.write_bulk(|w| {
-            for e in &events {
-                telephony::store::insert_event(w, kb, crm, e, cal.local_date(e.at))
-                    .map_err(|err| kb::Error::invalid("event", err.to_string()))?;
-            }
-            Ok(())
-        })?;
+        telephony::store::store_events(self.kb, self.crm, &self.cal, &events)?;
         self.written += events.len() as u64;
         Ok(())
     }
