@@ -7,12 +7,9 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use common::{Browser, Page, TestApp, hidden};
-use http_body_util::BodyExt;
 use kb::Role;
-use tower::ServiceExt;
 
 /// Every administration page (GET).
 const ADMIN_PAGES: &[&str] = &[
@@ -46,45 +43,9 @@ const ADMIN_POSTS: &[(&str, &[(&str, &str)])] = &[
     ("/admin/import/confirm", &[("id", "0000000000000000000000000000000000000000000000000000000000000000")]),
 ];
 
-fn cookie_header(b: &Browser) -> String {
-    b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-}
-
-/// A GET that keeps the response headers and the raw bytes (downloads).
-async fn fetch(b: &Browser, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let req = Request::get(path).header(header::COOKIE, cookie_header(b)).body(Body::empty()).unwrap();
-    let resp = b.app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, headers, bytes)
-}
-
-/// Posts a multipart form (the CSRF token in the query string, as the page does).
+/// Posts the import form (multipart, the CSRF token in the query string).
 async fn upload(b: &mut Browser, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Page {
-    let boundary = "----centralino-test-boundary-7MA4YWxkTrZu0gW";
-    let mut body: Vec<u8> = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let req = Request::post(format!("/admin/import?csrf={}", b.csrf))
-        .header(header::COOKIE, cookie_header(b))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .header(header::ACCEPT, "text/html")
-        .body(Body::from(body))
-        .unwrap();
-    b.send(req).await
+    b.post_multipart("/admin/import", fields, file, true).await
 }
 
 /// The KB workbook layout of the administration.
@@ -464,7 +425,7 @@ async fn exports_download_with_their_content_types() {
         ("/admin/export/rdf?graph=org&format=jsonld", "application/ld+json", ".jsonld"),
     ];
     for (path, ty, ext) in cases {
-        let (status, headers, body) = fetch(&admin, path).await;
+        let (status, headers, body) = admin.fetch(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
         assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), ty, "{path}");
         let disposition = headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap();
@@ -477,17 +438,17 @@ async fn exports_download_with_their_content_types() {
             assert!(body.starts_with(b"PK"), "{path} is a zip archive");
         }
     }
-    let (_, _, vcf) = fetch(&admin, "/admin/export/vcard").await;
+    let (_, _, vcf) = admin.fetch("/admin/export/vcard").await;
     assert!(String::from_utf8(vcf).unwrap().contains("BEGIN:VCARD"));
-    let (_, _, ttl) = fetch(&admin, "/admin/export/rdf?graph=org&format=turtle").await;
+    let (_, _, ttl) = admin.fetch("/admin/export/rdf?graph=org&format=turtle").await;
     let ttl = String::from_utf8(ttl).unwrap();
     let parsed = kb::parse_rdf("export.ttl", &ttl, kb::oxigraph::io::RdfFormat::Turtle, None, t.kb.graph(kb::Graph::Org)).unwrap();
     assert!(!parsed.is_empty());
     // Accounts are never exported; unknown graphs and formats are refused.
-    assert_eq!(fetch(&admin, "/admin/export/rdf?graph=accounts&format=turtle").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(fetch(&admin, "/admin/export/rdf?graph=nope&format=turtle").await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(fetch(&admin, "/admin/export/rdf?graph=org&format=csv").await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(fetch(&admin, "/admin/export/rdf?format=turtle").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(admin.fetch("/admin/export/rdf?graph=accounts&format=turtle").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(admin.fetch("/admin/export/rdf?graph=nope&format=turtle").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(admin.fetch("/admin/export/rdf?graph=org&format=csv").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(admin.fetch("/admin/export/rdf?format=turtle").await.0, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -7,12 +7,9 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use common::{Browser, Page, TestApp};
-use http_body_util::BodyExt;
 use kb::Role;
-use tower::ServiceExt;
 
 /// A valid mono 8 kHz WAV of `ms` milliseconds: G.711 A-law, samples varied by `seed`.
 fn wav(ms: u32, seed: u8) -> Vec<u8> {
@@ -33,26 +30,10 @@ fn wav(ms: u32, seed: u8) -> Vec<u8> {
     f
 }
 
-fn cookie_header(b: &Browser) -> String {
-    b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-}
-
-/// A GET that keeps the headers and the raw bytes (audio, zip).
-async fn fetch(b: &Browser, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let req = Request::get(path).header(header::COOKIE, cookie_header(b)).body(Body::empty()).unwrap();
-    let resp = b.app.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    (status, headers, resp.into_body().collect().await.unwrap().to_bytes().to_vec())
-}
-
-/// Posts a multipart form to `path` (see [`Browser::post_multipart`]).
-async fn multipart(b: &mut Browser, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>, csrf: bool) -> Page {
-    b.post_multipart(path, fields, file, csrf).await
-}
-
 /// Uploads through the page.
 async fn upload(b: &mut Browser, name: &str, title: &str, kind: &str, bytes: &[u8]) -> Page {
-    multipart(b, "/telephony/announcements", &[("name", name), ("title", title), ("kind", kind)], Some(("annuncio.wav", bytes)), true).await
+    b.post_multipart("/telephony/announcements", &[("name", name), ("title", title), ("kind", kind)], Some(("annuncio.wav", bytes)), true)
+        .await
 }
 
 fn registry(t: &TestApp) -> Vec<telephony::Announcement> {
@@ -91,7 +72,7 @@ async fn every_announcement_route_checks_the_role() {
     for role in Role::ALL {
         let mut b = t.signed_in(role).await;
         for (path, allowed) in gets {
-            let (status, _, _) = fetch(&b, path).await;
+            let (status, _, _) = b.fetch(path).await;
             let expected = if allowed.contains(&role) { StatusCode::OK } else { StatusCode::FORBIDDEN };
             assert_eq!(status, expected, "{role} GET {path}");
         }
@@ -104,7 +85,7 @@ async fn every_announcement_route_checks_the_role() {
         }
         let p = upload(&mut b, "benvenuto", "Intruso", "welcome", &wav(500, 3)).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{role} upload");
-        let p = multipart(&mut b, "/telephony/announcements/restore", &[], Some(("b.zip", b"PK\x05\x06")), true).await;
+        let p = b.post_multipart("/telephony/announcements/restore", &[], Some(("b.zip", b"PK\x05\x06")), true).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{role} restore");
     }
     assert_eq!(registry(&t), before, "refused requests changed nothing");
@@ -123,14 +104,14 @@ async fn a_wav_is_uploaded_with_the_csrf_token_and_played_back() {
     assert!(page.body.contains(&format!("action=\"/telephony/announcements?csrf={}\"", sup.csrf)), "the form carries the token");
     let audio = wav(1200, 7);
     // Without the token: refused, nothing stored.
-    let p = multipart(
-        &mut sup,
-        "/telephony/announcements",
-        &[("name", "coda"), ("title", "Attesa"), ("kind", "queue")],
-        Some(("a.wav", &audio)),
-        false,
-    )
-    .await;
+    let p = sup
+        .post_multipart(
+            "/telephony/announcements",
+            &[("name", "coda"), ("title", "Attesa"), ("kind", "queue")],
+            Some(("a.wav", &audio)),
+            false,
+        )
+        .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     assert!(registry(&t).is_empty());
     // With it: stored, listed, playable.
@@ -143,16 +124,16 @@ async fn a_wav_is_uploaded_with_the_csrf_token_and_played_back() {
     assert!(page.body.contains("src=\"/telephony/announcements/coda/versions/1/audio\""), "{}", page.body);
     assert!(page.body.contains("1.2 s"), "the duration is shown");
     let mut l2 = t.signed_in(Role::OperatorL2).await;
-    let (status, headers, bytes) = fetch(&l2, "/telephony/announcements/coda/versions/1/audio").await;
+    let (status, headers, bytes) = l2.fetch("/telephony/announcements/coda/versions/1/audio").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "audio/wav");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(bytes, audio);
-    let (status, _, _) = fetch(&l2, "/telephony/announcements/coda/versions/9/audio").await;
+    let (status, _, _) = l2.fetch("/telephony/announcements/coda/versions/9/audio").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = fetch(&l2, "/telephony/announcements/coda/versions/x/audio").await;
+    let (status, _, _) = l2.fetch("/telephony/announcements/coda/versions/x/audio").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = fetch(&l2, "/telephony/announcements/nessuno/versions/1/audio").await;
+    let (status, _, _) = l2.fetch("/telephony/announcements/nessuno/versions/1/audio").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(l2.get("/telephony/announcements").await.body.contains("Attesa &lt;script&gt;"));
 }
@@ -178,8 +159,7 @@ async fn a_file_that_is_not_a_wav_is_refused_with_a_clear_message() {
     assert!(p.body.contains("name: &quot;Coda Grande&quot;"), "{}", p.body);
     let p = upload(&mut admin, "coda", "Attesa", "jingle", &wav(500, 1)).await;
     assert!(p.status == StatusCode::BAD_REQUEST && p.body.contains("unknown kind"), "{}", p.body);
-    let p =
-        multipart(&mut admin, "/telephony/announcements", &[("name", "coda"), ("title", "Attesa"), ("kind", "queue")], None, true).await;
+    let p = admin.post_multipart("/telephony/announcements", &[("name", "coda"), ("title", "Attesa"), ("kind", "queue")], None, true).await;
     assert!(p.status == StatusCode::BAD_REQUEST && p.body.contains("choose a WAV file"));
     assert!(registry(&t).is_empty());
     // Larger than the upload limit: 413, nothing stored.
@@ -221,7 +201,7 @@ async fn versions_bands_deletion_backup_and_restore_through_the_page() {
     assert!(p.status == StatusCode::BAD_REQUEST && p.body.contains("welcome announcements only"));
 
     // Backup, then change everything, then restore: back as it was.
-    let (status, headers, zip) = fetch(&sup, "/telephony/announcements/backup").await;
+    let (status, headers, zip) = sup.fetch("/telephony/announcements/backup").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
     assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment; filename=\"centralino-annunci-"));
@@ -231,11 +211,11 @@ async fn versions_bands_deletion_backup_and_restore_through_the_page() {
     assert_eq!(registry(&t).len(), 1);
     // A damaged archive: refused with the entry's name, nothing changes.
     let damaged = &zip[..zip.len() - 30];
-    let p = multipart(&mut sup, "/telephony/announcements/restore", &[("confirm", "1")], Some(("b.zip", damaged)), true).await;
+    let p = sup.post_multipart("/telephony/announcements/restore", &[("confirm", "1")], Some(("b.zip", damaged)), true).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST, "{}", p.body);
     assert!(p.body.contains("archive: not a zip archive"), "{}", p.body);
     assert_eq!(registry(&t).len(), 1);
-    let p = multipart(&mut sup, "/telephony/announcements/restore", &[("confirm", "1")], Some(("b.zip", &zip)), true).await;
+    let p = sup.post_multipart("/telephony/announcements/restore", &[("confirm", "1")], Some(("b.zip", &zip)), true).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(registry(&t), saved);
     assert!(sup.get("/telephony/announcements?ok=restored").await.body.contains("Backup ripristinato"));

@@ -8,9 +8,9 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Browser, TestApp};
+use common::TestApp;
 use kb::{Actor, Role};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Opens a phone ticket directly in the domain and returns its id.
 fn ticket(t: &TestApp, text: &str) -> String {
@@ -174,19 +174,6 @@ async fn the_allegato_a_path_through_the_pages() {
     assert!(l2.get(&format!("/tickets/{id}")).await.body.contains("Proposta come conoscenza"));
 }
 
-async fn api(b: &mut Browser, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let p = b.send(req.body(body).unwrap()).await;
-    (p.status, serde_json::from_str(&p.body).unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
     let t = TestApp::new();
@@ -194,50 +181,44 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
     let l1 = t.kb.create_token(&Actor::system(), "operator-l1", "console").unwrap();
     let analyst = t.kb.create_token(&Actor::system(), "analyst", "reports").unwrap();
     let mut b = t.browser();
-    let (s, contact) = api(&mut b, "POST", "/api/v1/contacts", &cti, Some(json!({"given_name": "Lia", "phones": ["333 1234567"]}))).await;
+    let (s, contact) = b.api("POST", "/api/v1/contacts", &cti, Some(json!({"given_name": "Lia", "phones": ["333 1234567"]}))).await;
     assert_eq!(s, StatusCode::CREATED, "{contact}");
-    let (s, found) = api(&mut b, "GET", "/api/v1/contacts?phone=%2B393331234567", &cti, None).await;
+    let (s, found) = b.api("GET", "/api/v1/contacts?phone=%2B393331234567", &cti, None).await;
     assert_eq!((s, found[0]["id"].clone()), (StatusCode::OK, contact["id"].clone()));
-    let (s, bad) = api(&mut b, "GET", "/api/v1/contacts?phone=12", &cti, None).await;
+    let (s, bad) = b.api("GET", "/api/v1/contacts?phone=12", &cti, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
-    let (s, ticket) = api(
-        &mut b,
-        "POST",
-        "/api/v1/tickets",
-        &cti,
-        Some(json!({"channel": "phone", "contact": contact["id"], "description": "chiamata in ingresso", "related": ["urn:call:42"]})),
-    )
-    .await;
+    let (s, ticket) = b
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            &cti,
+            Some(json!({"channel": "phone", "contact": contact["id"], "description": "chiamata in ingresso", "related": ["urn:call:42"]})),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{ticket}");
     let id = ticket["id"].as_str().unwrap().to_owned();
     // Offline capture sends with a client key; a resend gives the same ticket.
     let offline = json!({"channel": "phone", "description": "registrata offline", "client_key": "4f6a1e2b-0000-4000-8000-000000000001", "received_at": "2026-01-15T09:30:00Z"});
-    let (s1, first) = api(&mut b, "POST", "/api/v1/tickets", &l1, Some(offline.clone())).await;
-    let (s2, again) = api(&mut b, "POST", "/api/v1/tickets", &l1, Some(offline)).await;
+    let (s1, first) = b.api("POST", "/api/v1/tickets", &l1, Some(offline.clone())).await;
+    let (s2, again) = b.api("POST", "/api/v1/tickets", &l1, Some(offline)).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(first["id"], again["id"]);
-    let (_, list) = api(&mut b, "GET", "/api/v1/tickets", &l1, None).await;
+    let (_, list) = b.api("GET", "/api/v1/tickets", &l1, None).await;
     assert_eq!(list["total"].as_u64(), Some(2));
-    let (s, list) = api(&mut b, "GET", "/api/v1/tickets?desk=l1&open=true", &l1, None).await;
+    let (s, list) = b.api("GET", "/api/v1/tickets?desk=l1&open=true", &l1, None).await;
     assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(2)), "{list}");
-    let (s, _) = api(&mut b, "GET", "/api/v1/tickets?desk=nowhere", &l1, None).await;
+    let (s, _) = b.api("GET", "/api/v1/tickets?desk=nowhere", &l1, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) =
-        api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 99, "answer": "x"})))
-            .await;
+        b.api("POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 99, "answer": "x"}))).await;
     assert_eq!(s, StatusCode::CONFLICT, "stale version");
-    let (s, _) = api(&mut b, "POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "fly"}))).await;
+    let (s, _) = b.api("POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "fly"}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "unknown action");
-    let (s, closed) = api(
-        &mut b,
-        "POST",
-        &format!("/api/v1/tickets/{id}/actions"),
-        &l1,
-        Some(json!({"action": "close", "version": 1, "answer": "Risposto."})),
-    )
-    .await;
+    let (s, closed) = b
+        .api("POST", &format!("/api/v1/tickets/{id}/actions"), &l1, Some(json!({"action": "close", "version": 1, "answer": "Risposto."})))
+        .await;
     assert_eq!((s, closed["state"].as_str()), (StatusCode::OK, Some("closed")), "{closed}");
-    let (s, page) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}"), &l1, None).await;
+    let (s, page) = b.api("GET", &format!("/api/v1/tickets/{id}"), &l1, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(page["events"].as_array().map(Vec::len), Some(2), "{page}");
     // Attachments and e-mails through the API.
@@ -247,14 +228,14 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
         .unwrap();
     let p = b.send(req).await;
     assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
-    let (s, list) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}/attachments"), &l1, None).await;
+    let (s, list) = b.api("GET", &format!("/api/v1/tickets/{id}/attachments"), &l1, None).await;
     assert_eq!((s, list[0]["mime"].as_str()), (StatusCode::OK, Some("audio/x-wav")), "{list}");
     let req = Request::post(format!("/api/v1/tickets/{id}/attachments?name=x.exe"))
         .header(header::AUTHORIZATION, format!("Bearer {cti}"))
         .body(Body::from(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec()))
         .unwrap();
     assert_eq!(b.send(req).await.status, StatusCode::BAD_REQUEST);
-    let (s, msgs) = api(&mut b, "GET", &format!("/api/v1/tickets/{id}/messages"), &l1, None).await;
+    let (s, msgs) = b.api("GET", &format!("/api/v1/tickets/{id}/messages"), &l1, None).await;
     assert_eq!((s, msgs.as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
     // Analysts never read personal data.
     for path in [
@@ -263,10 +244,10 @@ async fn the_api_opens_and_moves_tickets_for_the_telephony_connector() {
         "/api/v1/contacts?phone=3331234567",
         &format!("/api/v1/tickets/{id}/attachments"),
     ] {
-        let (s, _) = api(&mut b, "GET", path, &analyst, None).await;
+        let (s, _) = b.api("GET", path, &analyst, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "analyst {path}");
     }
-    let (_, doc) = api(&mut b, "GET", "/api/v1/openapi.json", &l1, None).await;
+    let (_, doc) = b.api("GET", "/api/v1/openapi.json", &l1, None).await;
     for path in ["/api/v1/tickets", "/api/v1/tickets/{id}/actions", "/api/v1/contacts", "/api/v1/return-calls", "/api/v1/kb-gaps"] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }

@@ -8,8 +8,7 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{Browser, TestApp};
@@ -40,19 +39,6 @@ fn mon(h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 7, h, m, s).single().unwrap() - Duration::hours(1)
 }
 
-async fn api(b: &mut Browser, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let p = b.send(req.body(body).unwrap()).await;
-    (p.status, serde_json::from_str(&p.body).unwrap_or(Value::Null))
-}
-
 struct Pbx {
     b: Browser,
     token: String,
@@ -72,7 +58,7 @@ impl Pbx {
         }
         event["at"] = json!(at.to_rfc3339());
         let token = self.token.clone();
-        api(&mut self.b, "POST", "/api/v1/cti/events", &token, Some(event)).await
+        self.b.api("POST", "/api/v1/cti/events", &token, Some(event)).await
     }
 
     async fn ok(&mut self, at: DateTime<Utc>, event: Value) -> Value {
@@ -92,7 +78,7 @@ impl Pbx {
 
     async fn events(&mut self, call: &str) -> Vec<Value> {
         let token = self.reader.clone();
-        let (s, v) = api(&mut self.b, "GET", &format!("/api/v1/cti/calls/{call}/events"), &token, None).await;
+        let (s, v) = self.b.api("GET", &format!("/api/v1/cti/calls/{call}/events"), &token, None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v.as_array().cloned().unwrap_or_default()
     }
@@ -284,39 +270,36 @@ async fn a_day_of_calls_through_the_cti_api() {
     assert!(v["error"]["message"].as_str().unwrap_or_default().contains("unknown queue"), "{v}");
     pbx.clock.set(mon(9, 10, 5));
     let future = mon(10, 0, 0).to_rfc3339();
-    let (s, _) = api(
-        &mut pbx.b,
-        "POST",
-        "/api/v1/cti/events",
-        &pbx.token.clone(),
-        Some(json!({"id": "f", "type": "offered", "call": "cf", "at": future})),
-    )
-    .await;
+    let (s, _) = pbx
+        .b
+        .api("POST", "/api/v1/cti/events", &pbx.token.clone(), Some(json!({"id": "f", "type": "offered", "call": "cf", "at": future})))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, v) = api(&mut pbx.b, "POST", "/api/v1/cti/events", &pbx.token.clone(), Some(json!({"id": "x", "type": "teleport"}))).await;
+    let (s, v) = pbx.b.api("POST", "/api/v1/cti/events", &pbx.token.clone(), Some(json!({"id": "x", "type": "teleport"}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     // A batch: each event has its own status.
-    let (s, v) = api(
-        &mut pbx.b,
-        "POST",
-        "/api/v1/cti/events",
-        &pbx.token.clone(),
-        Some(json!([
-            {"id": "b1", "type": "ended", "call": "c9", "at": mon(9, 10, 30).to_rfc3339()},
-            {"id": "b2", "type": "ended", "call": "c10", "at": mon(9, 10, 31).to_rfc3339()},
-            {"id": "b3", "type": "answered", "call": "c404", "agent": "operator-l1", "at": mon(9, 10, 32).to_rfc3339()}
-        ])),
-    )
-    .await;
+    let (s, v) = pbx
+        .b
+        .api(
+            "POST",
+            "/api/v1/cti/events",
+            &pbx.token.clone(),
+            Some(json!([
+                {"id": "b1", "type": "ended", "call": "c9", "at": mon(9, 10, 30).to_rfc3339()},
+                {"id": "b2", "type": "ended", "call": "c10", "at": mon(9, 10, 31).to_rfc3339()},
+                {"id": "b3", "type": "answered", "call": "c404", "agent": "operator-l1", "at": mon(9, 10, 32).to_rfc3339()}
+            ])),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let statuses: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["accepted", "flagged", "pending"], "{v}");
 
     // The wallboard's counters for the day so far.
-    let (s, _) = api(&mut pbx.b, "GET", "/api/v1/cti/wallboard", &pbx.token.clone(), None).await;
+    let (s, _) = pbx.b.api("GET", "/api/v1/cti/wallboard", &pbx.token.clone(), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the connector does not read the wallboard");
     let sup = t.kb.create_token(&Actor::system(), "supervisor", "wall").unwrap();
-    let (s, wb) = api(&mut pbx.b, "GET", "/api/v1/cti/wallboard", &sup, None).await;
+    let (s, wb) = pbx.b.api("GET", "/api/v1/cti/wallboard", &sup, None).await;
     assert_eq!(s, StatusCode::OK, "{wb}");
     let q1 = &wb["queues"][0];
     assert_eq!(q1["offered"], 8, "{q1}");
@@ -429,10 +412,10 @@ async fn the_console_and_wallboard_check_roles() {
         let name = role.as_str().replace('_', "-");
         let token = t.kb.create_token(&Actor::system(), &name, "t").unwrap();
         let mut b = t.browser();
-        let (s, _) = api(&mut b, "POST", "/api/v1/cti/events", &token, Some(json!([]))).await;
+        let (s, _) = b.api("POST", "/api/v1/cti/events", &token, Some(json!([]))).await;
         let expected = if matches!(role, Integration | Admin) { StatusCode::OK } else { StatusCode::FORBIDDEN };
         assert_eq!(s, expected, "{role} POST /api/v1/cti/events");
-        let (s, _) = api(&mut b, "GET", "/api/v1/cti/agents", &token, None).await;
+        let (s, _) = b.api("GET", "/api/v1/cti/agents", &token, None).await;
         let expected = if matches!(role, Supervisor | Admin) { StatusCode::OK } else { StatusCode::FORBIDDEN };
         assert_eq!(s, expected, "{role} GET /api/v1/cti/agents");
     }
@@ -452,14 +435,14 @@ async fn an_operator_signs_in_answers_and_closes_at_first_contact_from_the_conso
     let token = t.kb.create_token(&Actor::system(), "integration", "pbx").unwrap();
     let mut b = t.browser();
     let now = t.state.telephony.now();
-    let (s, v) = api(
-        &mut b,
-        "POST",
-        "/api/v1/cti/events",
-        &token,
-        Some(json!({"id": "o1", "type": "offered", "call": "k1", "caller": "+390874111222", "at": now.to_rfc3339()})),
-    )
-    .await;
+    let (s, v) = b
+        .api(
+            "POST",
+            "/api/v1/cti/events",
+            &token,
+            Some(json!({"id": "o1", "type": "offered", "call": "k1", "caller": "+390874111222", "at": now.to_rfc3339()})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let page = op.get("/console").await;
     {

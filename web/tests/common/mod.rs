@@ -86,7 +86,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
@@ -139,6 +139,30 @@ impl Browser {
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
+    }
+
+    /// A GET that keeps the response headers and the raw bytes (downloads,
+    /// audio, archives).
+    pub async fn fetch(&self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let req = Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
+
+    /// A JSON API call with a bearer token; the answer parsed (`Null` when
+    /// it is not JSON).
+    pub async fn api(&mut self, method: &str, path: &str, token: &str, body: Option<serde_json::Value>) -> (StatusCode, serde_json::Value) {
+        let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let p = self.send(req.body(body).unwrap()).await;
+        (p.status, serde_json::from_str(&p.body).unwrap_or(serde_json::Value::Null))
     }
 
     /// Posts a multipart form (fields and an optional `file`), the CSRF
