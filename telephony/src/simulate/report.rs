@@ -367,17 +367,12 @@ impl Report {
         for d in &self.days {
             let x = d.total();
             o.push_str(&format!(
-                "{} {}{} {:>6} {:>7} {:>8} {:>6} {:>10} {:>6} {:>7} {:>6} {:>8}\n",
+                "{} {}{} {:>6} {} {:>6} {:>8}\n",
                 d.date,
                 weekday_it(d.date),
                 if d.holiday { "*" } else { " " },
                 x.calls,
-                x.queued,
-                pct(x.service_level()),
-                pct(x.within_max_share()),
-                pct(x.abandon_share()),
-                num(x.asa_s()),
-                pct(x.occupancy()),
+                sla_columns(&x),
                 pct(x.l2_service_level()),
                 x.offline_items
             ));
@@ -388,20 +383,24 @@ impl Report {
             if x.calls == 0 && x.staffed_s == 0.0 {
                 continue;
             }
-            o.push_str(&format!(
-                "{h:02}:00 {:>7} {:>7} {:>8} {:>6} {:>10} {:>6} {:>7} {:>8.1}\n",
-                x.calls,
-                x.queued,
-                pct(x.service_level()),
-                pct(x.within_max_share()),
-                pct(x.abandon_share()),
-                num(x.asa_s()),
-                pct(x.occupancy()),
-                x.staffed_s / 3600.0 / days
-            ));
+            o.push_str(&format!("{h:02}:00 {:>7} {} {:>8.1}\n", x.calls, sla_columns(x), x.staffed_s / 3600.0 / days));
         }
         o
     }
+}
+
+/// The columns a day's and an hour's line share: queued, within the
+/// target, within the longest wait, abandoned, ASA, occupancy.
+fn sla_columns(x: &Metrics) -> String {
+    format!(
+        "{:>7} {:>8} {:>6} {:>10} {:>6} {:>7}",
+        x.queued,
+        pct(x.service_level()),
+        pct(x.within_max_share()),
+        pct(x.abandon_share()),
+        num(x.asa_s()),
+        pct(x.occupancy())
+    )
 }
 
 /// A share as a percentage with one decimal, `-` when undefined.

@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The form, as typed (shown again as it was).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 struct Form {
     contacts_per_year: String,
     phone_aht_s: String,
@@ -105,15 +105,6 @@ impl Form {
             seed: or("seed", d.seed),
             verify: p.iter().any(|(k, v)| k == "verify" && v != "0"),
         }
-    }
-
-    fn view(&self) -> serde_json::Value {
-        json!({
-            "contacts_per_year": self.contacts_per_year, "phone_aht_s": self.phone_aht_s, "l2_aht_s": self.l2_aht_s,
-            "offline_aht_s": self.offline_aht_s, "patience_s": self.patience_s, "l2_share": self.l2_share,
-            "target_share": self.target_share, "target_s": self.target_s, "max_abandon": self.max_abandon,
-            "weekday": self.weekday, "saturday": self.saturday, "day": self.day, "seed": self.seed, "verify": self.verify,
-        })
     }
 
     /// The traffic model, or a message naming the field that is wrong.
@@ -194,7 +185,7 @@ async fn calculate(State(state): State<AppState>, user: User, multipart: Result<
 
 fn refused(state: &AppState, user: &User, form: Form, e: AppError) -> PageResult {
     let (status, message) = shown(e)?;
-    let ctx = json!({"user": user.view(), "form": form.view(), "error": message});
+    let ctx = json!({"user": user.view(), "form": form, "error": message});
     render(state, user, "dimensioning.html", status, ctx)
 }
 
@@ -267,7 +258,7 @@ async fn respond(state: &AppState, user: &User, form: Form) -> PageResult {
     let verdict = simulate::report::Verdict::of(&total, &o.day.sla);
     let ctx = json!({
         "user": user.view(),
-        "form": form.view(),
+        "form": form,
         "kinds": kinds,
         "weekly_agent_hours": o.rec.weekly_agent_hours,
         "weekday_contacts": format!("{:.0}", o.rec.weekday_contacts),
