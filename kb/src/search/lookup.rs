@@ -67,7 +67,7 @@ impl SearchIndex {
     /// Runs a search.
     pub(crate) fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let f = &self.fields;
-        let t0 = std::time::Instant::now();
+        let mut clock = PhaseClock::start();
         let analysed = query::analyse(&q.text, q.as_you_type);
         if analysed.raw.is_empty() {
             return Ok(SearchResults::default());
@@ -80,7 +80,7 @@ impl SearchIndex {
             .unwrap_or_default();
         let searcher = self.reader.searcher();
         let typos = self.typo_candidates(&searcher, &analysed)?;
-        let t_typos = t0.elapsed();
+        clock.mark(0);
         let Some(scoring) = query::scoring_query(f, &analysed, &derived.lexicon, &clicks, &typos) else {
             return Ok(SearchResults::default());
         };
@@ -160,7 +160,6 @@ impl SearchIndex {
         let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
         let mut total = 0usize;
         let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
-        let mut facet_time = std::time::Duration::ZERO;
         for (segment, sf) in segments.iter().zip(&facets) {
             let max_doc = segment.max_doc();
             let mut bits = Bits::new(max_doc);
@@ -183,7 +182,7 @@ impl SearchIndex {
                 or_term(segment, t, &mut out)?;
                 bits.and_not(&out);
             }
-            let tf0 = std::time::Instant::now();
+            let facets_started = clock.now();
             let mut counts = vec![0u32; sf.names.len()];
             let alive = segment.alive_bitset();
             for (i, word) in bits.0.iter_mut().enumerate() {
@@ -205,12 +204,12 @@ impl SearchIndex {
                 let (root, value) = &sf.names[o];
                 *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
             }
-            facet_time += tf0.elapsed();
+            clock.add_facets(facets_started);
             matched.push(bits);
             flat_scores.push(scores);
         }
 
-        let t_phase1 = t0.elapsed();
+        clock.mark(1);
         // 2. The candidates: every match when there are few; otherwise the
         //    best by the flat sum (plus the scope filter's score), and the
         //    documents opened for this query.
@@ -263,7 +262,7 @@ impl SearchIndex {
             return_score_buffer(b);
         }
 
-        let t_phase2 = t0.elapsed();
+        clock.mark(2);
         // 3. The full ranking of the candidates, document by document.
         // (score, address, content words matched)
         let mut top_docs: Vec<(Score, DocAddress, usize)> = Vec::new();
@@ -320,7 +319,7 @@ impl SearchIndex {
         if let Some(first) = intent {
             promote(&mut top_docs, |(_, addr)| kind_of(addr), first);
         }
-        let t_phase3 = t0.elapsed();
+        clock.mark(3);
         // Documents are read, and snippets made, for the page shown only.
         let page: Vec<(Score, DocAddress)> = top_docs.into_iter().skip(q.offset).take(limit).collect();
         let mut hits = Vec::with_capacity(page.len());
@@ -364,17 +363,7 @@ impl SearchIndex {
             list.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)).then(a.value.cmp(&b.value)));
         }
         results.offices.truncate(15);
-        tracing::trace!(
-            typos_us = t_typos.as_micros() as u64,
-            phase1_us = (t_phase1 - t_typos).as_micros() as u64,
-            phase2_us = (t_phase2 - t_phase1).as_micros() as u64,
-            phase3_us = (t_phase3 - t_phase2).as_micros() as u64,
-            rest_us = (t0.elapsed() - t_phase3).as_micros() as u64,
-            facet_us = facet_time.as_micros() as u64,
-            segments = segments.len(),
-            total,
-            "search phases"
-        );
+        clock.log(segments.len(), total);
         Ok(results)
     }
 
@@ -538,4 +527,54 @@ fn promote<T>(hits: &mut Vec<T>, kind_of: impl Fn(&T) -> HitKind, first: [HitKin
 }
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The time of each phase of a search, logged at trace level
+/// (`RUST_LOG=kb::search::lookup=trace`); reads no clock when that level is
+/// off, so operators' searches pay nothing for it.
+struct PhaseClock {
+    start: Option<std::time::Instant>,
+    /// Ends of: typo candidates, posting sweep, candidates, full ranking.
+    marks: [std::time::Duration; 4],
+    facets: std::time::Duration,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        let start = tracing::enabled!(tracing::Level::TRACE).then(std::time::Instant::now);
+        PhaseClock { start, marks: Default::default(), facets: std::time::Duration::ZERO }
+    }
+
+    fn now(&self) -> Option<std::time::Instant> {
+        self.start.map(|_| std::time::Instant::now())
+    }
+
+    fn mark(&mut self, phase: usize) {
+        if let Some(t) = self.start {
+            self.marks[phase] = t.elapsed();
+        }
+    }
+
+    fn add_facets(&mut self, since: Option<std::time::Instant>) {
+        if let Some(t) = since {
+            self.facets += t.elapsed();
+        }
+    }
+
+    fn log(&self, segments: usize, total: usize) {
+        let Some(t) = self.start else { return };
+        let us = |d: std::time::Duration| d.as_micros() as u64;
+        let m = &self.marks;
+        tracing::trace!(
+            typos_us = us(m[0]),
+            phase1_us = us(m[1] - m[0]),
+            phase2_us = us(m[2] - m[1]),
+            phase3_us = us(m[3] - m[2]),
+            rest_us = us(t.elapsed() - m[3]),
+            facet_us = us(self.facets),
+            segments,
+            total,
+            "search phases"
+        );
+    }
 }
