@@ -245,6 +245,7 @@ impl Report {
     /// Per calendar month, with the SLA verdicts.
     pub fn months(&self) -> Vec<Month> {
         let mut out: Vec<Month> = Vec::new();
+        let mut lengths: Vec<i64> = Vec::new();
         for d in &self.days {
             let key = format!("{:04}-{:02}", d.date.year(), d.date.month());
             if out.last().is_none_or(|m| m.month != key) {
@@ -255,24 +256,16 @@ impl Report {
                     metrics: Metrics::default(),
                     verdict: Verdict::of(&Metrics::default(), &self.sla),
                 });
+                lengths.push(days_in_month(d.date));
             }
             if let Some(m) = out.last_mut() {
                 m.days += 1;
                 m.metrics.add(&d.total());
             }
         }
-        for m in &mut out {
+        for (m, length) in out.iter_mut().zip(lengths) {
             m.verdict = Verdict::of(&m.metrics, &self.sla);
-            let first = self.days.iter().find(|d| format!("{:04}-{:02}", d.date.year(), d.date.month()) == m.month).map(|d| d.date);
-            m.partial = first.is_some_and(|f| {
-                let next = if f.month() == 12 {
-                    NaiveDate::from_ymd_opt(f.year() + 1, 1, 1)
-                } else {
-                    NaiveDate::from_ymd_opt(f.year(), f.month() + 1, 1)
-                };
-                let length = next.map_or(31, |n| (n - f.with_day(1).unwrap_or(f)).num_days());
-                i64::from(m.days) < length
-            });
+            m.partial = i64::from(m.days) < length;
         }
         out
     }
@@ -387,6 +380,12 @@ impl Report {
         }
         o
     }
+}
+
+/// The number of days of the month of `d`.
+fn days_in_month(d: NaiveDate) -> i64 {
+    let first = d.with_day(1).unwrap_or(d);
+    first.checked_add_months(chrono::Months::new(1)).map_or(31, |next| (next - first).num_days())
 }
 
 /// The columns a day's and an hour's line share: queued, within the
