@@ -114,6 +114,25 @@ fn typos_match_but_rank_below_exact() {
 }
 
 #[test]
+fn typo_corrections_follow_changes_of_the_index() {
+    let (t, _) = seeded();
+    // No indexed word is near "vanatoria" yet: nothing is found.
+    assert!(ids_of(&t, "vanatoria").is_empty());
+    // The same typo, searched again after an item brings the word in,
+    // is corrected to it (corrections kept from earlier searches are for
+    // the index as it was).
+    let mut c = t.content("Licenza venatoria");
+    c.answer = "La licenza si rinnova in questura.".into();
+    let id = t.kb.create_item(&t.publisher, &c).unwrap();
+    t.kb.submit_item(&t.publisher, &id, None).unwrap();
+    t.kb.approve_item(&t.approver, &id, None).unwrap();
+    assert!(t.kb.wait_for_search(Duration::from_secs(1)).unwrap());
+    assert_eq!(ids_of(&t, "vanatoria"), vec![id.clone()]);
+    // And repeated, as at every keystroke of a search as you type.
+    assert_eq!(ids_of(&t, "vanatoria"), vec![id]);
+}
+
+#[test]
 fn last_word_is_a_prefix_as_you_type() {
     let (t, ids) = seeded();
     let mut query = q("esenzione tick");

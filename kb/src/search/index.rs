@@ -85,6 +85,11 @@ pub struct SearchIndex {
     last_rebuild_docs: AtomicU64,
     /// Facets and kinds per segment, for counting every match quickly.
     pub(super) facet_cache: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
+    /// Typo corrections of words already looked up, for the searcher
+    /// generation they were found in: a word typed wrong comes back at
+    /// every keystroke of a search as you type, and building its Levenshtein
+    /// automaton is the costly part.
+    pub(super) typo_cache: Mutex<(u64, HashMap<String, Vec<String>>)>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -130,6 +135,7 @@ impl SearchIndex {
             worker: Mutex::new(None),
             last_rebuild_docs: AtomicU64::new(0),
             facet_cache: Mutex::new(HashMap::new()),
+            typo_cache: Mutex::new((0, HashMap::new())),
         };
         s.refresh_derived(kb)?;
         s.load_clicks(kb)?;

@@ -23,6 +23,10 @@ const EXPIRED_FACTOR: f32 = 0.75;
 /// Most indexed words a typed word is corrected to.
 const MAX_TYPO_CANDIDATES: usize = 4;
 
+/// Most words whose corrections are kept between searches (the cache is
+/// emptied when full, and whenever the index changes).
+const TYPO_CACHE_WORDS: usize = 4_096;
+
 /// Levenshtein automaton builders for distances 1 and 2 (with
 /// transpositions), built once: building them is the costly part.
 fn levenshtein_builder(distance: u8) -> &'static levenshtein_automata::LevenshteinAutomatonBuilder {
@@ -140,6 +144,7 @@ impl SearchIndex {
                 }
             }
         }
+        clock.terms = flat.len();
         let mut flat_terms = Vec::with_capacity(flat.len());
         for (field, text, boost) in &flat {
             let t = Term::from_field_text(*field, text);
@@ -160,12 +165,12 @@ impl SearchIndex {
         let mut flat_scores: Vec<Vec<Score>> = Vec::with_capacity(segments.len());
         let mut total = 0usize;
         let mut facet_counts: HashMap<(&str, &str), u64> = HashMap::new();
-        for (segment, sf) in segments.iter().zip(&facets) {
+        for (ord, (segment, sf)) in segments.iter().zip(&facets).enumerate() {
             let max_doc = segment.max_doc();
             let mut bits = Bits::new(max_doc);
             let mut scores = score_buffer(max_doc as usize);
             for (t, w) in &flat_terms {
-                accumulate(segment, t, w, &mut bits, &mut scores)?;
+                clock.swept += accumulate(segment, t.field(), stats.info(ord, t)?, w, &mut bits, &mut scores)?;
             }
             let mut seg_prefixes = PrefixBits::new();
             rest_bits(&scoring.tree, segment, &covered, &mut seg_prefixes, &mut bits)?;
@@ -173,13 +178,13 @@ impl SearchIndex {
             for any_of in &required {
                 let mut allowed = Bits::new(max_doc);
                 for (field, text) in any_of {
-                    or_term(segment, &term(*field, text), &mut allowed)?;
+                    or_info(segment, *field, stats.info(ord, &term(*field, text))?, &mut allowed)?;
                 }
                 bits.and(&allowed);
             }
             if let Some(t) = &excluded {
                 let mut out = Bits::new(max_doc);
-                or_term(segment, t, &mut out)?;
+                or_info(segment, t.field(), stats.info(ord, t)?, &mut out)?;
                 bits.and_not(&out);
             }
             let facets_started = clock.now();
@@ -221,7 +226,7 @@ impl SearchIndex {
             let mut threshold = Score::MIN;
             for (ord, (bits, scores)) in matched.iter().zip(&flat_scores).enumerate() {
                 let sf = &facets[ord];
-                for doc in bits.docs() {
+                for doc in bits.iter() {
                     let bias = scope_bias.get(usize::from(sf.scope(doc))).copied().unwrap_or(0.0);
                     let score = scores.get(doc as usize).copied().unwrap_or(0.0) + bias;
                     if heap.len() < wanted || score > threshold {
@@ -263,6 +268,7 @@ impl SearchIndex {
         }
 
         clock.mark(2);
+        clock.ranked = candidates.iter().map(Vec::len).sum();
         // 3. The full ranking of the candidates, document by document.
         // (score, address, content words matched)
         let mut top_docs: Vec<(Score, DocAddress, usize)> = Vec::new();
@@ -272,9 +278,9 @@ impl SearchIndex {
             }
             let segment = &segments[ord];
             let valid = segment.fast_fields().i64("valid_until").ok().map(|c| c.first_or_default_col(i64::MAX));
-            let Eval::Any(mut clauses) = Eval::new(&scoring.tree, segment, &mut stats, &prefixes[ord], 1.0)? else { continue };
+            let Eval::Any(mut clauses) = Eval::new(&scoring.tree, (ord, segment), &mut stats, &prefixes[ord], 1.0)? else { continue };
             let mut filters: Vec<Eval> =
-                filter_nodes.iter().map(|n| Eval::new(n, segment, &mut stats, &prefixes[ord], 1.0)).collect::<Result<_>>()?;
+                filter_nodes.iter().map(|n| Eval::new(n, (ord, segment), &mut stats, &prefixes[ord], 1.0)).collect::<Result<_>>()?;
             for &doc in docs {
                 let (mut score, mut any, mut words) = (0.0 as Score, false, 0);
                 for (i, clause) in clauses.iter_mut().enumerate() {
@@ -392,6 +398,16 @@ impl SearchIndex {
             if searcher.doc_freq(&Term::from_field_text(self.fields.all_raw, word)).map_err(tantivy_err)? > 0 {
                 continue;
             }
+            let generation = searcher.generation().generation_id();
+            {
+                let cache = lock(&self.typo_cache);
+                if cache.0 == generation
+                    && let Some(found) = cache.1.get(word)
+                {
+                    out.insert(word.clone(), found.clone());
+                    continue;
+                }
+            }
             let dfa = levenshtein_builder(d).build_dfa(word);
             let first = word.chars().next();
             // Only the words with the same first letter are walked.
@@ -420,7 +436,15 @@ impl SearchIndex {
             }
             let mut ranked: Vec<(String, u32)> = freq.into_iter().collect();
             ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            out.insert(word.clone(), ranked.into_iter().take(MAX_TYPO_CANDIDATES).map(|(t, _)| t).collect());
+            let found: Vec<String> = ranked.into_iter().take(MAX_TYPO_CANDIDATES).map(|(t, _)| t).collect();
+            {
+                let mut cache = lock(&self.typo_cache);
+                if cache.0 != generation || cache.1.len() >= TYPO_CACHE_WORDS {
+                    *cache = (generation, HashMap::new());
+                }
+                cache.1.insert(word.clone(), found.clone());
+            }
+            out.insert(word.clone(), found);
         }
         Ok(out)
     }
@@ -537,12 +561,17 @@ struct PhaseClock {
     /// Ends of: typo candidates, posting sweep, candidates, full ranking.
     marks: [std::time::Duration; 4],
     facets: std::time::Duration,
+    /// Postings entries scored by the first pass.
+    swept: usize,
+    /// Terms of the first pass, and candidates ranked in full.
+    terms: usize,
+    ranked: usize,
 }
 
 impl PhaseClock {
     fn start() -> Self {
         let start = tracing::enabled!(tracing::Level::TRACE).then(std::time::Instant::now);
-        PhaseClock { start, marks: Default::default(), facets: std::time::Duration::ZERO }
+        PhaseClock { start, marks: Default::default(), facets: std::time::Duration::ZERO, swept: 0, terms: 0, ranked: 0 }
     }
 
     fn now(&self) -> Option<std::time::Instant> {
@@ -574,6 +603,9 @@ impl PhaseClock {
             facet_us = us(self.facets),
             segments,
             total,
+            terms = self.terms,
+            swept = self.swept,
+            ranked = self.ranked,
             "search phases"
         );
     }

@@ -9,21 +9,45 @@ use super::query;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use tantivy::DocSet;
+use tantivy::postings::TermInfo;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Score, SegmentReader, Term};
 
-/// BM25 statistics of the whole index, each looked up once per search.
+/// BM25 statistics of the whole index, each looked up once per search,
+/// and the dictionary entry of every term in every segment (looked up once:
+/// the statistics, the first pass and the full ranking all need it).
 pub(super) struct Stats<'a> {
     pub(super) searcher: &'a tantivy::Searcher,
     pub(super) docs: u64,
     pub(super) tokens: HashMap<tantivy::schema::Field, u64>,
     pub(super) weights: HashMap<Term, tantivy::query::Bm25Weight>,
+    /// Per term, its dictionary entry in each segment (by segment ordinal).
+    infos: HashMap<Term, Vec<Option<TermInfo>>>,
 }
 
 impl<'a> Stats<'a> {
     pub(super) fn new(searcher: &'a tantivy::Searcher) -> Result<Self> {
         let docs = tantivy::query::Bm25StatisticsProvider::total_num_docs(searcher).map_err(tantivy_err)?;
-        Ok(Stats { searcher, docs, tokens: HashMap::new(), weights: HashMap::new() })
+        Ok(Stats { searcher, docs, tokens: HashMap::new(), weights: HashMap::new(), infos: HashMap::new() })
+    }
+
+    /// The dictionary entries of `term`, one per segment.
+    fn infos(&mut self, term: &Term) -> Result<&[Option<TermInfo>]> {
+        if !self.infos.contains_key(term) {
+            let segments = self.searcher.segment_readers();
+            let mut v = Vec::with_capacity(segments.len());
+            for segment in segments {
+                let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
+                v.push(inverted.get_term_info(term).map_err(io_err)?);
+            }
+            self.infos.insert(term.clone(), v);
+        }
+        Ok(self.infos.get(term).map(Vec::as_slice).unwrap_or_default())
+    }
+
+    /// The dictionary entry of `term` in the segment of ordinal `ord`.
+    pub(super) fn info(&mut self, ord: usize, term: &Term) -> Result<Option<TermInfo>> {
+        Ok(self.infos(term)?.get(ord).cloned().flatten())
     }
 
     /// The BM25 weight of a term (unboosted), as tantivy's term query
@@ -41,7 +65,8 @@ impl<'a> Stats<'a> {
                 n
             }
         };
-        let doc_freq = tantivy::query::Bm25StatisticsProvider::doc_freq(self.searcher, term).map_err(tantivy_err)?;
+        // As the searcher counts it: the sum over the segments.
+        let doc_freq: u64 = self.infos(term)?.iter().flatten().map(|i| u64::from(i.doc_freq)).sum();
         let average = tokens as Score / self.docs as Score;
         let w = tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, self.docs, average);
         self.weights.insert(term.clone(), w.clone());
@@ -75,6 +100,24 @@ pub(super) fn or_term(segment: &SegmentReader, term: &Term, bits: &mut Bits) -> 
             }
             p.advance();
         }
+    }
+    Ok(())
+}
+
+/// Adds the documents of a term, by its dictionary entry, to `bits`.
+pub(super) fn or_info(segment: &SegmentReader, field: tantivy::schema::Field, info: Option<TermInfo>, bits: &mut Bits) -> Result<()> {
+    let Some(info) = info else { return Ok(()) };
+    let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+    let mut p = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic).map_err(io_err)?;
+    loop {
+        let docs = p.docs();
+        if docs.is_empty() {
+            break;
+        }
+        for &d in docs {
+            bits.insert(d);
+        }
+        p.advance();
     }
     Ok(())
 }
@@ -171,23 +214,28 @@ pub(super) fn return_score_buffer(v: Vec<Score>) {
     });
 }
 
-/// Adds the documents of `term` to `bits` and its BM25 score (`weight`,
-/// boosted) to theirs in `scores`.
+/// Adds the documents of a term (by its dictionary entry) to `bits` and
+/// its BM25 score (`weight`, boosted) to theirs in `scores`; returns how
+/// many postings it read.
 pub(super) fn accumulate(
     segment: &SegmentReader,
-    term: &Term,
+    field: tantivy::schema::Field,
+    info: Option<TermInfo>,
     weight: &tantivy::query::Bm25Weight,
     bits: &mut Bits,
     scores: &mut [Score],
-) -> Result<()> {
-    let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
-    let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::WithFreqs).map_err(io_err)? else { return Ok(()) };
-    let norms = fieldnorms(segment, term.field())?;
+) -> Result<usize> {
+    let Some(info) = info else { return Ok(0) };
+    let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
+    let mut p = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(io_err)?;
+    let norms = fieldnorms(segment, field)?;
+    let mut swept = 0;
     loop {
         let docs = p.docs();
         if docs.is_empty() {
             break;
         }
+        swept += docs.len();
         let freqs = p.freqs();
         for (i, &d) in docs.iter().enumerate() {
             bits.insert(d);
@@ -198,7 +246,7 @@ pub(super) fn accumulate(
         }
         p.advance();
     }
-    Ok(())
+    Ok(swept)
 }
 
 /// The documents of each prefix of a search, per segment (made once, for
@@ -254,21 +302,24 @@ impl Eval {
     /// `boost` is the product of the ancestors' boosts, as tantivy passes it down.
     pub(super) fn new(
         node: &query::Node,
-        segment: &SegmentReader,
+        (ord, segment): (usize, &SegmentReader),
         stats: &mut Stats<'_>,
         prefixes: &PrefixBits,
         boost: f32,
     ) -> Result<Self> {
         use query::Node;
         let all = |nodes: &[Node], stats: &mut Stats<'_>| {
-            nodes.iter().map(|n| Eval::new(n, segment, stats, prefixes, boost)).collect::<Result<Vec<_>>>()
+            nodes.iter().map(|n| Eval::new(n, (ord, segment), stats, prefixes, boost)).collect::<Result<Vec<_>>>()
         };
         Ok(match node {
             Node::Term(field, text, b) => {
                 let term = Term::from_field_text(*field, text);
-                let inverted = segment.inverted_index(*field).map_err(tantivy_err)?;
-                match inverted.read_postings(&term, IndexRecordOption::WithFreqs).map_err(io_err)? {
-                    Some(postings) => Eval::Term(postings, fieldnorms(segment, *field)?, stats.weight(&term)?.boost_by(boost * *b)),
+                match stats.info(ord, &term)? {
+                    Some(info) => {
+                        let inverted = segment.inverted_index(*field).map_err(tantivy_err)?;
+                        let postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(io_err)?;
+                        Eval::Term(postings, fieldnorms(segment, *field)?, stats.weight(&term)?.boost_by(boost * *b))
+                    }
                     None => Eval::Never,
                 }
             }
@@ -283,7 +334,7 @@ impl Eval {
                 };
                 Eval::Const(bits, boost * *b)
             }
-            Node::Boost(inner, b) => Eval::new(inner, segment, stats, prefixes, boost * *b)?,
+            Node::Boost(inner, b) => Eval::new(inner, (ord, segment), stats, prefixes, boost * *b)?,
             Node::DisMax(nodes, tie) => Eval::DisMax(all(nodes, stats)?, *tie),
             Node::Any(nodes) => Eval::Any(all(nodes, stats)?),
             Node::All(nodes) => Eval::All(all(nodes, stats)?),
@@ -381,6 +432,18 @@ impl Bits {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a &= !b;
         }
+    }
+
+    /// The documents, in increasing order, without collecting them.
+    pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &w)| {
+            let base = (i as u32) * 64;
+            std::iter::successors((w != 0).then_some(w), |w| {
+                let next = w & (w - 1);
+                (next != 0).then_some(next)
+            })
+            .map(move |w| base + w.trailing_zeros())
+        })
     }
 
     pub(super) fn docs(&self) -> Vec<u32> {
