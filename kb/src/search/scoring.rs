@@ -279,7 +279,24 @@ pub(super) fn rest_bits(
         }
         Node::Boost(inner, _) => rest_bits(inner, segment, covered, prefixes, bits),
         Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, prefixes, bits)),
+        // A conjunction matches a subset of what any of its parts matches:
+        // when one part is made of swept terms only, its documents are in
+        // the match set already (the words of a multi-word concept label
+        // are first-pass terms, so their postings are not read again).
+        _ if is_covered(node, covered) => Ok(()),
         _ => node_bits(node, segment, bits),
+    }
+}
+
+/// Whether every document `node` matches is matched by a term of `covered`.
+fn is_covered(node: &query::Node, covered: &std::collections::HashSet<(tantivy::schema::Field, &str)>) -> bool {
+    use query::Node;
+    match node {
+        Node::Term(field, text, _) => covered.contains(&(*field, text.as_str())),
+        Node::Prefix(..) => false,
+        Node::Boost(inner, _) => is_covered(inner, covered),
+        Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().all(|n| is_covered(n, covered)),
+        Node::All(nodes) => nodes.iter().any(|n| is_covered(n, covered)),
     }
 }
 
