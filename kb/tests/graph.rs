@@ -100,9 +100,7 @@ fn items_of_a_sub_area_are_found_by_querying_the_area() {
     let (sub, top) = t.sub_concept();
     let mut c = t.content("Esenzione");
     c.concept = Some(sub.clone());
-    let id = t.kb.create_item(&t.publisher, &c).unwrap();
-    t.kb.submit_item(&t.publisher, &id, None).unwrap();
-    t.kb.approve_item(&t.approver, &id, None).unwrap();
+    let id = t.publish(&c);
     let q = format!(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX dct: <http://purl.org/dc/terms/>
          SELECT ?id WHERE {{ ?i dct:subject ?c ; dct:identifier ?id . ?c skos:broaderTransitive <{top}> }}"

@@ -263,9 +263,7 @@ fn item_view_joins_office_person_and_validity() {
     let t = TestKb::new();
     let mut c = t.content("Bando chiuso");
     c.valid_until = chrono::NaiveDate::from_ymd_opt(2025, 12, 31);
-    let id = t.kb.create_item(&t.publisher, &c).unwrap();
-    t.kb.submit_item(&t.publisher, &id, None).unwrap();
-    t.kb.approve_item(&t.approver, &id, None).unwrap();
+    let id = t.publish(&c);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
     let v = t.kb.item_view(&id, today).unwrap().unwrap();
     assert_eq!(v.office.unwrap().extension.as_deref(), Some("4291"));

@@ -25,9 +25,7 @@ fn seeded() -> (TestKb, Vec<String>) {
         c.concept = Some(t.concept(concept));
         c.keywords = keywords.iter().map(|s| (*s).to_owned()).collect();
         c.valid_until = until.and_then(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d));
-        let id = t.kb.create_item(&t.publisher, &c).unwrap();
-        t.kb.submit_item(&t.publisher, &id, None).unwrap();
-        t.kb.approve_item(&t.approver, &id, None).unwrap();
+        let id = t.publish(&c);
         ids.push(id);
     };
     let _ = bollo;
@@ -123,9 +121,7 @@ fn typo_corrections_follow_changes_of_the_index() {
     // the index as it was).
     let mut c = t.content("Licenza venatoria");
     c.answer = "La licenza si rinnova in questura.".into();
-    let id = t.kb.create_item(&t.publisher, &c).unwrap();
-    t.kb.submit_item(&t.publisher, &id, None).unwrap();
-    t.kb.approve_item(&t.approver, &id, None).unwrap();
+    let id = t.publish(&c);
     assert!(t.kb.wait_for_search(Duration::from_secs(1)).unwrap());
     assert_eq!(ids_of(&t, "vanatoria"), vec![id.clone()]);
     // And repeated, as at every keystroke of a search as you type.
@@ -265,9 +261,7 @@ fn changes_are_searchable_within_a_second() {
     t.kb.archive_item(&t.approver, &ids[0], None).unwrap();
     let mut c = t.content("Tessera venatoria");
     c.answer = "Il tesserino per la caccia si ritira in comune.".into();
-    let id = t.kb.create_item(&t.publisher, &c).unwrap();
-    t.kb.submit_item(&t.publisher, &id, None).unwrap();
-    t.kb.approve_item(&t.approver, &id, None).unwrap();
+    let id = t.publish(&c);
     assert!(t.kb.wait_for_search(Duration::from_secs(1)).unwrap());
     assert_eq!(ids_of(&t, "tesserino caccia"), vec![id.clone()]);
     assert!(!ids_of(&t, "tassa automobilistica pagamento").contains(&ids[0]), "archived items leave the operators' search");

@@ -89,26 +89,20 @@ pub(super) fn fieldnorms(segment: &SegmentReader, field: tantivy::schema::Field)
 /// Adds the documents of `term` to `bits`.
 pub(super) fn or_term(segment: &SegmentReader, term: &Term, bits: &mut Bits) -> Result<()> {
     let inverted = segment.inverted_index(term.field()).map_err(tantivy_err)?;
-    if let Some(mut p) = inverted.read_block_postings(term, IndexRecordOption::Basic).map_err(io_err)? {
-        loop {
-            let docs = p.docs();
-            if docs.is_empty() {
-                break;
-            }
-            for &d in docs {
-                bits.insert(d);
-            }
-            p.advance();
-        }
-    }
-    Ok(())
+    let info = inverted.get_term_info(term).map_err(io_err)?;
+    or_info(segment, term.field(), info, bits)
 }
 
 /// Adds the documents of a term, by its dictionary entry, to `bits`.
 pub(super) fn or_info(segment: &SegmentReader, field: tantivy::schema::Field, info: Option<TermInfo>, bits: &mut Bits) -> Result<()> {
     let Some(info) = info else { return Ok(()) };
     let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
-    let mut p = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic).map_err(io_err)?;
+    or_postings(inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic).map_err(io_err)?, bits);
+    Ok(())
+}
+
+/// Adds every document of a postings list to `bits`.
+fn or_postings(mut p: tantivy::postings::BlockSegmentPostings, bits: &mut Bits) {
     loop {
         let docs = p.docs();
         if docs.is_empty() {
@@ -119,7 +113,6 @@ pub(super) fn or_info(segment: &SegmentReader, field: tantivy::schema::Field, in
         }
         p.advance();
     }
-    Ok(())
 }
 
 /// Adds the documents of every word of `field` starting with `prefix`.
@@ -130,17 +123,7 @@ pub(super) fn or_prefix(segment: &SegmentReader, field: tantivy::schema::Field, 
         if !stream.key().starts_with(prefix.as_bytes()) {
             break;
         }
-        let mut p = inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(io_err)?;
-        loop {
-            let docs = p.docs();
-            if docs.is_empty() {
-                break;
-            }
-            for &d in docs {
-                bits.insert(d);
-            }
-            p.advance();
-        }
+        or_postings(inverted.read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(io_err)?, bits);
     }
     Ok(())
 }

@@ -108,7 +108,12 @@ impl TestKb {
 
     /// Creates, submits and approves an item; returns its id.
     pub fn published(&self, title: &str) -> String {
-        let id = self.kb.create_item(&self.publisher, &self.content(title)).expect("create");
+        self.publish(&self.content(title))
+    }
+
+    /// Creates, submits and approves an item with this content; returns its id.
+    pub fn publish(&self, content: &ItemContent) -> String {
+        let id = self.kb.create_item(&self.publisher, content).expect("create");
         self.kb.submit_item(&self.publisher, &id, None).expect("submit");
         self.kb.approve_item(&self.approver, &id, None).expect("approve");
         id
