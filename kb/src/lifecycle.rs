@@ -274,6 +274,9 @@ impl Kb {
             None => self.allocate_id(w)?,
         };
         self.insert_new_item(w, actor, Utc::now(), &id, pairs, state, activity)?;
+        if state == State::Published {
+            w.fresh.push((id.clone(), content.normalized()));
+        }
         Ok(id)
     }
 

@@ -232,11 +232,13 @@ impl Kb {
         f: impl FnOnce(&mut WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let _guard = self.writer();
-        let mut w = WriteTx { tx: self.inner.store.start_transaction().map_err(Error::from)?, changed: Vec::new(), bulk: None };
+        let mut w =
+            WriteTx { tx: self.inner.store.start_transaction().map_err(Error::from)?, changed: Vec::new(), bulk: None, fresh: Vec::new() };
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
-        let touched = self.touched(&w.changed);
+        let mut touched = self.touched(&w.changed);
+        touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit().map_err(Error::from)?;
         self.invalidate_views(Some(&w.changed));
@@ -261,7 +263,12 @@ impl Kb {
     pub fn write_bulk<T>(&self, mut f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let guard = self.writer();
         let started = std::time::Instant::now();
-        let mut w = WriteTx { tx: self.inner.store.start_transaction()?, changed: Vec::new(), bulk: Some(crate::write::Buffer::default()) };
+        let mut w = WriteTx {
+            tx: self.inner.store.start_transaction()?,
+            changed: Vec::new(),
+            bulk: Some(crate::write::Buffer::default()),
+            fresh: Vec::new(),
+        };
         let outcome = f(&mut w);
         let needs_tx = w.bulk.as_ref().and_then(|b| b.needs_transaction.clone());
         let value = match (outcome, needs_tx) {
@@ -295,7 +302,8 @@ impl Kb {
                 .cloned()
         };
         let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
-        let touched = self.touched(&quads);
+        let mut touched = self.touched(&quads);
+        touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
         if !quads.is_empty() {

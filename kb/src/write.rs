@@ -27,6 +27,10 @@ pub struct WriteTx<'a> {
     pub(crate) changed: Vec<Quad>,
     /// In bulk mode: the quads to load.
     pub(crate) bulk: Option<Buffer>,
+    /// Items this write creates as published, with their content: the
+    /// search index takes their documents from here instead of reading
+    /// back from the graph what was just written.
+    pub(crate) fresh: Vec<(String, crate::item::ItemContent)>,
 }
 
 /// Quads inserted by a bulk write, indexed by subject for the reads the

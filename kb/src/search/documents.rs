@@ -2,6 +2,7 @@
 //! revisions, offices and people.
 
 use super::analysis::{self, fold};
+use super::org_concepts::OrgConcepts;
 use super::schema::Fields;
 use crate::concepts::Concept;
 use crate::error::Result;
@@ -96,12 +97,9 @@ pub struct DocBuilder<'a> {
     taxonomy: &'a TaxonomySnapshot,
     offices: HashMap<String, Option<Office>>,
     people: HashMap<String, Option<Person>>,
-    /// Office or person IRI → concepts of the published items that name
-    /// it, with counts: offices and people are found by the subjects they
-    /// handle, as items are.
-    org_concepts: HashMap<String, HashMap<String, u32>>,
-    /// Targets whose concepts were read whole from the graph in this batch.
-    org_loaded: std::collections::HashSet<String>,
+    /// Concepts of the published items that name each office and person:
+    /// offices and people are found by the subjects they handle, as items are.
+    org: &'a mut OrgConcepts,
     italian: TextAnalyzer,
 }
 
@@ -110,59 +108,31 @@ const MAX_ORG_CONCEPTS: usize = 6;
 
 impl<'a> DocBuilder<'a> {
     /// A builder for one batch.
-    pub fn new(kb: &'a Kb, f: &'a Fields, taxonomy: &'a TaxonomySnapshot) -> Self {
-        Self {
-            kb,
-            f,
-            taxonomy,
-            offices: HashMap::new(),
-            people: HashMap::new(),
-            org_concepts: HashMap::new(),
-            org_loaded: std::collections::HashSet::new(),
-            italian: analysis::italian(),
-        }
+    pub fn new(kb: &'a Kb, f: &'a Fields, taxonomy: &'a TaxonomySnapshot, org: &'a mut OrgConcepts) -> Self {
+        Self { kb, f, taxonomy, offices: HashMap::new(), people: HashMap::new(), org, italian: analysis::italian() }
     }
 
-    fn note_org_concepts(&mut self, c: &ItemContent) {
-        let Some(concept) = &c.concept else { return };
-        for target in [&c.office, &c.person].into_iter().flatten() {
-            *self.org_concepts.entry(target.clone()).or_default().entry(concept.clone()).or_default() += 1;
-        }
+    /// Records the published content of item `id` (`None`: it is not
+    /// published) for the documents of its office and contact person;
+    /// returns the offices and people whose concepts changed.
+    pub fn note_published(&mut self, id: &str, published: Option<&ItemContent>) -> std::collections::BTreeSet<std::sync::Arc<str>> {
+        self.org.set(id, published)
     }
 
-    /// Reads from the graph the concepts of the published items that point
-    /// to `target` with `property` (for incremental updates).
-    pub fn load_org_concepts(&mut self, property: &'static str, target: &oxigraph::model::NamedNode) -> Result<()> {
-        use crate::rdf::{Reader, nn, term_value};
-        use ontologies::vocab::{cc, dcterms};
-        if !self.org_loaded.insert(target.as_str().to_owned()) {
-            return Ok(());
-        }
-        // One quad lookup per item (its concept), not a full item read:
-        // an office may be named by thousands of items.
-        let g = self.kb.graph(crate::roles::Graph::KbPublished);
-        let mut counts: HashMap<String, u32> = HashMap::new();
-        for q in self.kb.store().quads(None, Some(nn(property)), Some(target.as_ref().into()), Some(g.into()))? {
-            let oxigraph::model::NamedOrBlankNode::NamedNode(item) = &q.subject else { continue };
-            if !self.kb.store().has(item.as_ref(), cc::STATE_PROP, nn(cc::PUBLISHED).into(), g)? {
-                continue;
-            }
-            if let Some(c) = self.kb.store().object(item.as_ref(), dcterms::SUBJECT, g)? {
-                *counts.entry(term_value(&c).to_owned()).or_default() += 1;
-            }
-        }
-        self.org_concepts.insert(target.as_str().to_owned(), counts);
-        Ok(())
+    /// The offices and people that handle `concept` (whose documents show
+    /// its labels).
+    pub fn handling(&self, concept: &str) -> Vec<std::sync::Arc<str>> {
+        self.org.handling(concept)
     }
 
     /// Adds the most frequent concepts noted for `targets` (IRIs, in order
     /// of precedence) to an office's or person's document.
     fn add_org_concepts(&self, d: &mut TantivyDocument, targets: &[&str]) {
-        let mut ranked: Vec<(&String, u32)> = Vec::new();
+        let mut ranked: Vec<(&str, u32)> = Vec::new();
         for (weight, t) in targets.iter().enumerate() {
-            for (c, n) in self.org_concepts.get(*t).into_iter().flatten() {
+            for (c, n) in self.org.of(t) {
                 // The person's own items count more than their office's.
-                let n = if weight == 0 { n * 4 } else { *n };
+                let n = if weight == 0 { n * 4 } else { n };
                 match ranked.iter_mut().find(|(k, _)| *k == c) {
                     Some(e) => e.1 += n,
                     None => ranked.push((c, n)),
@@ -210,9 +180,6 @@ impl<'a> DocBuilder<'a> {
     pub fn item(&mut self, id: &str, c: &ItemContent, working: Option<State>) -> Result<TantivyDocument> {
         let f = self.f.clone();
         let mut d = TantivyDocument::default();
-        if working.is_none() {
-            self.note_org_concepts(c);
-        }
         let (key, scope) = match working {
             None => (format!("item:{id}"), "published"),
             Some(_) => (format!("draft:{id}"), "workspace"),

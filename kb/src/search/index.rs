@@ -3,10 +3,11 @@
 
 use super::BATCH_WINDOW;
 use super::documents::{DocBuilder, TaxonomySnapshot};
+use super::org_concepts::OrgConcepts;
 use super::query::{self, Lexicon};
 use super::schema::{self, Fields};
 use crate::error::{Error, Result};
-use crate::item::State;
+use crate::item::{ItemContent, State};
 use crate::rdf::{Reader, nn, term_value};
 use crate::roles::Graph;
 use crate::store::{Inner, Kb};
@@ -37,6 +38,9 @@ pub struct Touched {
     pub people: BTreeSet<String>,
     /// Concept IRIs (any change to the taxonomy graph).
     pub concepts: BTreeSet<String>,
+    /// Items created as published by the write, with their (normalised)
+    /// content, which is what the graph now holds for them.
+    fresh: HashMap<String, ItemContent>,
 }
 
 impl Touched {
@@ -45,7 +49,19 @@ impl Touched {
         self.items.is_empty() && self.offices.is_empty() && self.people.is_empty() && self.concepts.is_empty()
     }
 
+    /// Records the items a write created as published (among `items`).
+    pub(crate) fn set_fresh(&mut self, fresh: Vec<(String, ItemContent)>) {
+        self.fresh = fresh.into_iter().filter(|(id, _)| self.items.contains(id)).collect();
+    }
+
     fn merge(&mut self, other: Touched) {
+        // A later write may have changed an item created earlier.
+        for id in &other.items {
+            if !other.fresh.contains_key(id) {
+                self.fresh.remove(id);
+            }
+        }
+        self.fresh.extend(other.fresh);
         self.items.extend(other.items);
         self.offices.extend(other.offices);
         self.people.extend(other.people);
@@ -90,6 +106,9 @@ pub struct SearchIndex {
     /// every keystroke of a search as you type, and building its Levenshtein
     /// automaton is the costly part.
     pub(super) typo_cache: Mutex<(u64, HashMap<String, Vec<String>>)>,
+    /// Concepts per office and person, counted once from the graph and
+    /// then kept current by each batch (`None` until first needed).
+    org_concepts: Mutex<Option<OrgConcepts>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -136,6 +155,7 @@ impl SearchIndex {
             last_rebuild_docs: AtomicU64::new(0),
             facet_cache: Mutex::new(HashMap::new()),
             typo_cache: Mutex::new((0, HashMap::new())),
+            org_concepts: Mutex::new(None),
         };
         s.refresh_derived(kb)?;
         s.load_clicks(kb)?;
@@ -232,12 +252,14 @@ impl SearchIndex {
         let mut writer = lock(&self.writer);
         writer.delete_all_documents().map_err(tantivy_err)?;
         let derived = self.derived.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut b = DocBuilder::new(kb, &self.fields, &derived.taxonomy);
+        lock(&self.org_concepts).take();
+        let mut org = OrgConcepts::default();
+        let mut b = DocBuilder::new(kb, &self.fields, &derived.taxonomy, &mut org);
         let mut n = 0;
         // Items first: the builder notes which concepts each office and
         // person handles, for their own documents.
         for id in kb.item_ids()? {
-            for d in item_docs(kb, &mut b, &id)? {
+            for d in item_docs(kb, &mut b, &id)?.0 {
                 writer.add_document(d).map_err(tantivy_err)?;
                 n += 1;
             }
@@ -250,6 +272,8 @@ impl SearchIndex {
             writer.add_document(b.person_doc(&p)?).map_err(tantivy_err)?;
             n += 1;
         }
+        drop(b);
+        *lock(&self.org_concepts) = Some(org);
         drop(derived);
         let mut commit = writer.prepare_commit().map_err(tantivy_err)?;
         commit.set_payload(&generation.to_string());
@@ -279,6 +303,7 @@ impl SearchIndex {
 
     /// Applies a batch of changes (indexer thread).
     fn apply(&self, kb: &Kb, generation: u64, touched: Touched) -> Result<()> {
+        let started = Instant::now();
         let f = &self.fields;
         if !touched.concepts.is_empty() || !touched.offices.is_empty() {
             self.refresh_derived(kb)?;
@@ -315,24 +340,40 @@ impl SearchIndex {
             }
         }
         let derived = self.derived.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut b = DocBuilder::new(kb, f, &derived.taxonomy);
+        // Taken out while the batch runs: if it fails, the next batch
+        // counts again from the graph.
+        let taken = lock(&self.org_concepts).take();
+        let mut org = match taken {
+            Some(o) => o,
+            None => OrgConcepts::load(kb)?,
+        };
+        let mut b = DocBuilder::new(kb, f, &derived.taxonomy, &mut org);
         let mut writer = lock(&self.writer);
-        let mut item_offices = BTreeSet::new();
+        let office_prefix = kb.office_iri("").as_str().to_owned();
+        let person_prefix = kb.person_iri("").as_str().to_owned();
+        let mut moved: BTreeSet<Arc<str>> = BTreeSet::new();
         for id in &items {
             writer.delete_term(Term::from_field_text(f.key, &format!("item:{id}")));
             writer.delete_term(Term::from_field_text(f.key, &format!("draft:{id}")));
-            for d in item_docs(kb, &mut b, id)? {
+            let (docs, changed) = match touched.fresh.get(id) {
+                Some(content) => (vec![b.item(id, content, None)?], b.note_published(id, Some(content))),
+                None => item_docs(kb, &mut b, id)?,
+            };
+            for d in docs {
                 writer.add_document(d).map_err(tantivy_err)?;
             }
-            // The item's office and contact person are found by the
-            // subjects of their items: refresh them too.
-            let published = kb.graph(Graph::KbPublished);
-            let node = kb.iri(&format!("id/kb/{id}"));
-            if let Some(o) = kb.store().object(node.as_ref(), cc::COMPETENT_OFFICE, published)? {
-                item_offices.insert(last_iri_segment(term_value(&o)));
-            }
-            if let Some(p) = kb.store().object(node.as_ref(), cc::CONTACT_PERSON, published)? {
-                people.insert(last_iri_segment(term_value(&p)));
+            // Offices and people are found by the subjects of their items:
+            // refresh those whose subjects this change moved.
+            moved.extend(changed);
+        }
+        // A renamed concept shows in the documents of those who handle it.
+        moved.extend(touched.concepts.iter().flat_map(|c| b.handling(c)));
+        let mut item_offices = BTreeSet::new();
+        for target in moved {
+            if let Some(code) = target.strip_prefix(&office_prefix) {
+                item_offices.insert(code.to_owned());
+            } else if let Some(number) = target.strip_prefix(&person_prefix) {
+                people.insert(number.to_owned());
             }
         }
         // An office's members are found by their office's subjects too.
@@ -342,12 +383,12 @@ impl SearchIndex {
                 people.insert(last_segment(&q.subject));
             }
         }
+        let items_done = started.elapsed();
         offices.extend(item_offices);
         for code in &offices {
             writer.delete_term(Term::from_field_text(f.key, &format!("office:{code}")));
             let iri = kb.office_iri(code);
             if let Some(o) = kb.office_by_iri(iri.as_str())? {
-                b.load_org_concepts(cc::COMPETENT_OFFICE, &iri)?;
                 writer.add_document(b.office_doc(&o)?).map_err(tantivy_err)?;
             }
         }
@@ -355,20 +396,29 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.key, &format!("person:{number}")));
             let iri = kb.person_iri(number);
             if let Some(p) = kb.person_by_iri(iri.as_str())? {
-                b.load_org_concepts(cc::CONTACT_PERSON, &iri)?;
-                if let Some(code) = &p.office {
-                    b.load_org_concepts(cc::COMPETENT_OFFICE, &kb.office_iri(code))?;
-                }
                 writer.add_document(b.person_doc(&p)?).map_err(tantivy_err)?;
             }
         }
+        drop(b);
+        *lock(&self.org_concepts) = Some(org);
         drop(derived);
+        let org_done = started.elapsed();
         let mut commit = writer.prepare_commit().map_err(tantivy_err)?;
         commit.set_payload(&generation.to_string());
         commit.commit().map_err(tantivy_err)?;
         drop(writer);
         self.reload()?;
         self.mark_indexed(generation);
+        tracing::debug!(
+            generation,
+            items = items.len(),
+            offices = offices.len(),
+            people = people.len(),
+            items_ms = items_done.as_millis(),
+            org_ms = (org_done - items_done).as_millis(),
+            commit_ms = (started.elapsed() - org_done).as_millis(),
+            "search index updated"
+        );
         Ok(())
     }
 
@@ -400,25 +450,22 @@ fn last_segment(s: &NamedOrBlankNode) -> String {
     s.to_string().trim_matches(['<', '>']).rsplit('/').next().unwrap_or_default().to_owned()
 }
 
-fn last_iri_segment(iri: &str) -> String {
-    iri.rsplit('/').next().unwrap_or_default().to_owned()
-}
-
 /// The documents of item `id`: the published one (unless archived) and the
 /// working revision, if any.
-fn item_docs(kb: &Kb, b: &mut DocBuilder<'_>, id: &str) -> Result<Vec<TantivyDocument>> {
+/// Also returns the offices and people whose concepts the item changed.
+fn item_docs(kb: &Kb, b: &mut DocBuilder<'_>, id: &str) -> Result<(Vec<TantivyDocument>, BTreeSet<Arc<str>>)> {
     let mut out = Vec::new();
-    let Ok(st) = kb.item_status(id) else { return Ok(out) };
-    if let Some(item) = kb.published_item(id)?
-        && item.state == State::Published
-    {
+    let Ok(st) = kb.item_status(id) else { return Ok((out, b.note_published(id, None))) };
+    let published = kb.published_item(id)?.filter(|item| item.state == State::Published);
+    let changed = b.note_published(id, published.as_ref().map(|item| &item.content));
+    if let Some(item) = published {
         out.push(b.item(id, &item.content, None)?);
     }
     if let Some((n, state)) = st.working {
         let content = kb.content_in(kb.store(), &st, n)?;
         out.push(b.item(id, &content, Some(state))?);
     }
-    Ok(out)
+    Ok((out, changed))
 }
 
 fn indexer_loop(kb: Weak<Inner>, rx: Receiver<Notice>) {

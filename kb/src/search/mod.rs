@@ -13,6 +13,7 @@ mod analysis;
 mod documents;
 mod index;
 mod lookup;
+mod org_concepts;
 mod query;
 mod schema;
 mod scoring;
