@@ -200,6 +200,9 @@ pub(super) fn return_score_buffer(v: Vec<Score>) {
 /// Adds the documents of a term (by its dictionary entry) to `bits` and
 /// its BM25 score (`weight`, boosted) to theirs in `scores`; returns how
 /// many postings it read.
+/// Postings from which [`accumulate`] scores single occurrences from a table.
+const TABLE_POSTINGS: u32 = 1_024;
+
 pub(super) fn accumulate(
     segment: &SegmentReader,
     field: tantivy::schema::Field,
@@ -212,6 +215,10 @@ pub(super) fn accumulate(
     let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
     let mut p = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(io_err)?;
     let norms = fieldnorms(segment, field)?;
+    // Most postings of short texts have a frequency of one: for a long
+    // posting list, their scores come from a table made by the same
+    // function (the same values, without a division per posting).
+    let once: Option<[Score; 256]> = (info.doc_freq >= TABLE_POSTINGS).then(|| std::array::from_fn(|id| weight.score(id as u8, 1)));
     let mut swept = 0;
     loop {
         let docs = p.docs();
@@ -224,7 +231,11 @@ pub(super) fn accumulate(
             bits.insert(d);
             let tf = freqs.get(i).copied().unwrap_or(1);
             if let Some(s) = scores.get_mut(d as usize) {
-                *s += weight.score(norms.fieldnorm_id(d), tf);
+                let id = norms.fieldnorm_id(d);
+                *s += match &once {
+                    Some(table) if tf == 1 => table[usize::from(id)],
+                    _ => weight.score(id, tf),
+                };
             }
         }
         p.advance();
