@@ -236,8 +236,7 @@ impl Kb {
         f: impl FnOnce(&mut WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let _guard = self.writer();
-        let mut w =
-            WriteTx { tx: self.inner.store.start_transaction().map_err(Error::from)?, changed: Vec::new(), bulk: None, fresh: Vec::new() };
+        let mut w = WriteTx::new(self.inner.store.start_transaction().map_err(Error::from)?, false);
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
@@ -267,12 +266,7 @@ impl Kb {
     pub fn write_bulk<T>(&self, mut f: impl FnMut(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let guard = self.writer();
         let started = std::time::Instant::now();
-        let mut w = WriteTx {
-            tx: self.inner.store.start_transaction()?,
-            changed: Vec::new(),
-            bulk: Some(crate::write::Buffer::default()),
-            fresh: Vec::new(),
-        };
+        let mut w = WriteTx::new(self.inner.store.start_transaction()?, true);
         let outcome = f(&mut w);
         let needs_tx = w.bulk.as_ref().and_then(|b| b.needs_transaction.clone());
         let value = match (outcome, needs_tx) {

@@ -33,6 +33,13 @@ pub struct WriteTx<'a> {
     pub(crate) fresh: Vec<(String, crate::item::ItemContent)>,
 }
 
+impl<'a> WriteTx<'a> {
+    /// A write on `tx`; `bulk`: collect the inserts for the bulk loader.
+    pub(crate) fn new(tx: Transaction<'a>, bulk: bool) -> Self {
+        Self { tx, changed: Vec::new(), bulk: bulk.then(Buffer::default), fresh: Vec::new() }
+    }
+}
+
 /// Quads inserted by a bulk write, indexed by subject for the reads the
 /// domain code makes while writing (does this item exist, is this concept
 /// typed, what did this row just write).

@@ -49,9 +49,9 @@ impl Touched {
         self.items.is_empty() && self.offices.is_empty() && self.people.is_empty() && self.concepts.is_empty()
     }
 
-    /// Records the items a write created as published (among `items`).
+    /// Records the items a write created as published.
     pub(crate) fn set_fresh(&mut self, fresh: Vec<(String, ItemContent)>) {
-        self.fresh = fresh.into_iter().filter(|(id, _)| self.items.contains(id)).collect();
+        self.fresh = fresh.into_iter().collect();
     }
 
     fn merge(&mut self, other: Touched) {
@@ -259,7 +259,7 @@ impl SearchIndex {
         // Items first: the builder notes which concepts each office and
         // person handles, for their own documents.
         for id in kb.item_ids()? {
-            for d in item_docs(kb, &mut b, &id)?.0 {
+            for d in item_docs(kb, &mut b, &id, None)?.0 {
                 writer.add_document(d).map_err(tantivy_err)?;
                 n += 1;
             }
@@ -355,10 +355,7 @@ impl SearchIndex {
         for id in &items {
             writer.delete_term(Term::from_field_text(f.key, &format!("item:{id}")));
             writer.delete_term(Term::from_field_text(f.key, &format!("draft:{id}")));
-            let (docs, changed) = match touched.fresh.get(id) {
-                Some(content) => (vec![b.item(id, content, None)?], b.note_published(id, Some(content))),
-                None => item_docs(kb, &mut b, id)?,
-            };
+            let (docs, changed) = item_docs(kb, &mut b, id, touched.fresh.get(id))?;
             for d in docs {
                 writer.add_document(d).map_err(tantivy_err)?;
             }
@@ -453,7 +450,13 @@ fn last_segment(s: &NamedOrBlankNode) -> String {
 /// The documents of item `id`: the published one (unless archived) and the
 /// working revision, if any.
 /// Also returns the offices and people whose concepts the item changed.
-fn item_docs(kb: &Kb, b: &mut DocBuilder<'_>, id: &str) -> Result<(Vec<TantivyDocument>, BTreeSet<Arc<str>>)> {
+/// `fresh`: the content of an item the write created as published, which
+/// is what the graph holds for it (no working revision): nothing is read.
+fn item_docs(kb: &Kb, b: &mut DocBuilder<'_>, id: &str, fresh: Option<&ItemContent>) -> Result<(Vec<TantivyDocument>, BTreeSet<Arc<str>>)> {
+    if let Some(content) = fresh {
+        let changed = b.note_published(id, Some(content));
+        return Ok((vec![b.item(id, content, None)?], changed));
+    }
     let mut out = Vec::new();
     let Ok(st) = kb.item_status(id) else { return Ok((out, b.note_published(id, None))) };
     let published = kb.published_item(id)?.filter(|item| item.state == State::Published);

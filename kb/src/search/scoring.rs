@@ -197,12 +197,12 @@ pub(super) fn return_score_buffer(v: Vec<Score>) {
     });
 }
 
-/// Adds the documents of a term (by its dictionary entry) to `bits` and
-/// its BM25 score (`weight`, boosted) to theirs in `scores`; returns how
-/// many postings it read.
 /// Postings from which [`accumulate`] scores single occurrences from a table.
 const TABLE_POSTINGS: u32 = 1_024;
 
+/// Adds the documents of a term (by its dictionary entry) to `bits` and
+/// its BM25 score (`weight`, boosted) to theirs in `scores`; returns how
+/// many postings it read.
 pub(super) fn accumulate(
     segment: &SegmentReader,
     field: tantivy::schema::Field,
@@ -258,7 +258,6 @@ pub(super) fn rest_bits(
 ) -> Result<()> {
     use query::Node;
     match node {
-        Node::Term(field, text, _) if covered.contains(&(*field, text.as_str())) => Ok(()),
         Node::Prefix(field, text, _) => {
             let key = (*field, text.clone());
             if !prefixes.contains_key(&key) {
@@ -273,10 +272,11 @@ pub(super) fn rest_bits(
         }
         Node::Boost(inner, _) => rest_bits(inner, segment, covered, prefixes, bits),
         Node::DisMax(nodes, _) | Node::Any(nodes) => nodes.iter().try_for_each(|n| rest_bits(n, segment, covered, prefixes, bits)),
-        // A conjunction matches a subset of what any of its parts matches:
-        // when one part is made of swept terms only, its documents are in
-        // the match set already (the words of a multi-word concept label
-        // are first-pass terms, so their postings are not read again).
+        // A swept term's documents are in the match set already. So are a
+        // conjunction's when one of its parts is made of swept terms only
+        // (it matches a subset of what that part matches): the words of a
+        // multi-word concept label are first-pass terms, so their postings
+        // are not read again.
         _ if is_covered(node, covered) => Ok(()),
         _ => node_bits(node, segment, bits),
     }
