@@ -40,6 +40,20 @@ pub fn erlang_b(agents: u32, traffic: f64) -> f64 {
     b
 }
 
+/// The two cases every Erlang C figure answers without the formula: no
+/// traffic (`Err(idle)`) and a queue that never empties, `agents ≤
+/// traffic` (`Err(overloaded)`); otherwise `Ok(N)` for the formula.
+fn stable_queue(agents: u32, traffic: f64, idle: f64, overloaded: f64) -> Result<f64, f64> {
+    let n = f64::from(agents);
+    if traffic == 0.0 {
+        Err(idle)
+    } else if n <= traffic {
+        Err(overloaded)
+    } else {
+        Ok(n)
+    }
+}
+
 /// Erlang C from a precomputed Erlang B value; requires `n > a > 0`.
 fn erlang_c_from_b(n: f64, a: f64, b: f64) -> f64 {
     (n * b / (n - a * (1.0 - b))).clamp(0.0, 1.0)
@@ -54,13 +68,10 @@ pub fn erlang_c(agents: u32, traffic: f64) -> f64 {
     if !valid_traffic(traffic) {
         return f64::NAN;
     }
-    if traffic == 0.0 {
-        return 0.0;
-    }
-    let n = f64::from(agents);
-    if n <= traffic {
-        return 1.0;
-    }
+    let n = match stable_queue(agents, traffic, 0.0, 1.0) {
+        Ok(n) => n,
+        Err(v) => return v,
+    };
     erlang_c_from_b(n, traffic, erlang_b(agents, traffic))
 }
 
@@ -75,13 +86,10 @@ pub fn service_level(agents: u32, traffic: f64, aht_s: f64, target_s: f64) -> f6
     if !valid_traffic(traffic) || !valid_positive(aht_s) || !valid_non_negative(target_s) {
         return f64::NAN;
     }
-    if traffic == 0.0 {
-        return 1.0;
-    }
-    let n = f64::from(agents);
-    if n <= traffic {
-        return 0.0;
-    }
+    let n = match stable_queue(agents, traffic, 1.0, 0.0) {
+        Ok(n) => n,
+        Err(v) => return v,
+    };
     let c = erlang_c(agents, traffic);
     (1.0 - c * (-(n - traffic) * target_s / aht_s).exp()).clamp(0.0, 1.0)
 }
@@ -95,13 +103,10 @@ pub fn asa(agents: u32, traffic: f64, aht_s: f64) -> f64 {
     if !valid_traffic(traffic) || !valid_positive(aht_s) {
         return f64::NAN;
     }
-    if traffic == 0.0 {
-        return 0.0;
-    }
-    let n = f64::from(agents);
-    if n <= traffic {
-        return f64::INFINITY;
-    }
+    let n = match stable_queue(agents, traffic, 0.0, f64::INFINITY) {
+        Ok(n) => n,
+        Err(v) => return v,
+    };
     erlang_c(agents, traffic) * aht_s / (n - traffic)
 }
 
