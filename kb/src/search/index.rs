@@ -89,7 +89,7 @@ struct Notice {
 pub struct SearchIndex {
     /// Kept open for the life of the handle (the reader and writer refer to it).
     #[allow(dead_code)]
-    index: Index,
+    pub(super) index: Index,
     pub(super) reader: IndexReader,
     writer: Mutex<IndexWriter>,
     pub(super) fields: Fields,

@@ -17,8 +17,10 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Score, SegmentReader, TantivyDocument, Term};
 
 /// Score multiplier of items whose validity has ended.
-
 const EXPIRED_FACTOR: f32 = 0.75;
+
+/// Longest snippet of a hit, in characters.
+const SNIPPET_CHARS: usize = 220;
 
 /// Most indexed words a typed word is corrected to.
 const MAX_TYPO_CANDIDATES: usize = 4;
@@ -134,23 +136,16 @@ impl SearchIndex {
         //    the scoring terms sums their BM25 scores flat, term at a time,
         //    into one score per document, for the first pass below.
         let mut stats = Stats::new(&searcher)?;
-        let mut flat = scoring.flat.clone();
-        if analysed.last_is_prefix
-            && let Some(last) = analysed.raw.last()
-        {
-            for (field, boost) in query::prefix_fields(f) {
-                for t in prefix_terms(&searcher, field, last, PREFIX_TERMS)? {
-                    flat.push((field, t, boost));
-                }
-            }
-        }
+        let flat = &scoring.flat;
         clock.terms = flat.len();
         let mut flat_terms = Vec::with_capacity(flat.len());
-        for (field, text, boost) in &flat {
+        for (field, text, boost) in flat {
             let t = Term::from_field_text(*field, text);
             let w = stats.weight(&t)?.boost_by(*boost);
             flat_terms.push((t, w));
         }
+        let mut prefix_boosts = Vec::new();
+        scoring.tree.prefixes(1.0, &mut prefix_boosts);
         let covered: std::collections::HashSet<(tantivy::schema::Field, &str)> = flat.iter().map(|(f, t, _)| (*f, t.as_str())).collect();
         let one = tantivy::fieldnorm::FieldNormReader::constant(1, 1).fieldnorm_id(0);
         let scope_bias: Vec<Score> = ["published", "workspace", "org"]
@@ -174,6 +169,18 @@ impl SearchIndex {
             }
             let mut seg_prefixes = PrefixBits::new();
             rest_bits(&scoring.tree, segment, &covered, &mut seg_prefixes, &mut bits)?;
+            // A prefix scores its boost in the full ranking, whichever
+            // word it matched: the first pass adds the same to the
+            // documents of its bits.
+            for (field, text, boost) in &prefix_boosts {
+                if let Some(b) = seg_prefixes.get(&(*field, (*text).to_owned())) {
+                    for doc in b.iter() {
+                        if let Some(s) = scores.get_mut(doc as usize) {
+                            *s += boost;
+                        }
+                    }
+                }
+            }
             prefixes.push(seg_prefixes);
             for any_of in &required {
                 let mut allowed = Bits::new(max_doc);
@@ -188,23 +195,11 @@ impl SearchIndex {
                 bits.and_not(&out);
             }
             let facets_started = clock.now();
-            let mut counts = vec![0u32; sf.names.len()];
-            let alive = segment.alive_bitset();
-            for (i, word) in bits.0.iter_mut().enumerate() {
-                let mut w = *word;
-                while w != 0 {
-                    let doc = (i as u32) * 64 + w.trailing_zeros();
-                    w &= w - 1;
-                    if alive.is_some_and(|a| a.is_deleted(doc)) {
-                        *word &= !(1 << (doc & 63));
-                        continue;
-                    }
-                    total += 1;
-                    for &o in sf.of(doc) {
-                        counts[o as usize] += 1;
-                    }
-                }
+            if let Some(deleted) = sf.deleted(segment) {
+                bits.and_not(&deleted);
             }
+            let mut counts = vec![0u32; sf.names.len()];
+            total += sf.count(&bits, &mut counts);
             for (o, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
                 let (root, value) = &sf.names[o];
                 *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
@@ -330,8 +325,19 @@ impl SearchIndex {
         let page: Vec<(Score, DocAddress)> = top_docs.into_iter().skip(q.offset).take(limit).collect();
         let mut hits = Vec::with_capacity(page.len());
         if !page.is_empty() {
-            let mut snippets = SnippetGenerator::create(&searcher, &*scoring.query, f.body).map_err(tantivy_err)?;
-            snippets.set_max_num_chars(220);
+            // As `SnippetGenerator::create` weighs the body's terms, from
+            // the statistics this search has looked up already.
+            let mut texts = std::collections::BTreeSet::new();
+            scoring.tree.term_texts(f.body, &mut texts);
+            let mut weights = std::collections::BTreeMap::new();
+            for text in texts {
+                let n = stats.doc_freq(&term(f.body, text))?;
+                if n > 0 {
+                    weights.insert(text.to_owned(), 1.0 / (1.0 + n as Score));
+                }
+            }
+            let tokenizer = self.index.tokenizer_for_field(f.body).map_err(tantivy_err)?;
+            let snippets = SnippetGenerator::new(weights, tokenizer, f.body, SNIPPET_CHARS);
             for (score, addr) in page {
                 hits.push(self.hit(&searcher, addr, score, &snippets, today)?);
             }
@@ -465,7 +471,7 @@ impl SearchIndex {
         let snippet = snippets.snippet_from_doc(&doc);
         let snippet_html = if snippet.is_empty() {
             let body = text(f.body);
-            let cut: String = body.chars().take(220).collect();
+            let cut: String = body.chars().take(SNIPPET_CHARS).collect();
             html_escape(&cut)
         } else {
             snippet.to_html()

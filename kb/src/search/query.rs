@@ -8,8 +8,11 @@ use super::analysis::{self, fold};
 use super::documents::TaxonomySnapshot;
 use super::schema::Fields;
 use std::collections::{BTreeSet, HashMap};
+#[cfg(test)]
 use tantivy::Term;
+#[cfg(test)]
 use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+#[cfg(test)]
 use tantivy::schema::IndexRecordOption;
 
 /// Longest query text considered (longer input is cut, never refused).
@@ -99,9 +102,10 @@ fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Node {
     Node::Term(field, text.to_owned(), boost)
 }
 
-/// The scoring query as a tree, from which both the tantivy query and the
-/// scorer of single documents ([`super::index`]'s full ranking of the
-/// candidates) are made, so that both score alike.
+/// The scoring query as a tree, from which the first pass and the scorer
+/// of single documents (`scoring::Eval`, the full ranking of the
+/// candidates) are made; a test checks that `Eval` scores a tree as
+/// tantivy scores [`Node::to_query`].
 #[derive(Debug, Clone)]
 pub enum Node {
     /// A term (BM25, frequencies read), boosted.
@@ -119,7 +123,34 @@ pub enum Node {
 }
 
 impl Node {
-    /// The tantivy query.
+    /// The texts of the terms of `field` in the tree (prefixes excluded),
+    /// as tantivy's `Query::query_terms` of [`Node::to_query`] gives them.
+    pub fn term_texts<'a>(&'a self, field: tantivy::schema::Field, out: &mut std::collections::BTreeSet<&'a str>) {
+        match self {
+            Node::Term(f, text, _) if *f == field => {
+                out.insert(text);
+            }
+            Node::Term(..) | Node::Prefix(..) => {}
+            Node::Boost(inner, _) => inner.term_texts(field, out),
+            Node::DisMax(nodes, _) | Node::Any(nodes) | Node::All(nodes) => nodes.iter().for_each(|n| n.term_texts(field, out)),
+        }
+    }
+
+    /// The prefixes of the tree with the boost each scores (its own times
+    /// its ancestors', as [`Node::to_query`] scores it when it decides a
+    /// disjunction or stands alone).
+    pub fn prefixes<'a>(&'a self, boost: f32, out: &mut Vec<(tantivy::schema::Field, &'a str, f32)>) {
+        match self {
+            Node::Prefix(field, text, b) => out.push((*field, text, boost * b)),
+            Node::Term(..) => {}
+            Node::Boost(inner, b) => inner.prefixes(boost * b, out),
+            Node::DisMax(nodes, _) | Node::Any(nodes) | Node::All(nodes) => nodes.iter().for_each(|n| n.prefixes(boost, out)),
+        }
+    }
+
+    /// The tantivy query (the reference the candidates' scorer,
+    /// `scoring::Eval`, is tested against).
+    #[cfg(test)]
     pub fn to_query(&self) -> Box<dyn Query> {
         match self {
             Node::Term(field, text, boost) => {
@@ -319,7 +350,7 @@ pub fn scoring_query(
         return None;
     }
     let tree = Node::Any(clauses);
-    Some(Scoring { query: tree.to_query(), tree, words, flat: flat.terms })
+    Some(Scoring { tree, words, flat: flat.terms })
 }
 
 /// The fields the last word is matched in as a prefix, with their boosts.
@@ -348,9 +379,7 @@ impl FlatTerms {
 
 /// The scoring query and, for coordination, one query per content word.
 pub struct Scoring {
-    /// Everything that scores.
-    pub query: Box<dyn Query>,
-    /// The same as a tree: `Any` of the clauses.
+    /// Everything that scores: `Any` of the clauses.
     pub tree: Node,
     /// For coordination: the clauses of content words (not stop words),
     /// each its disjunction over the fields.

@@ -50,6 +50,12 @@ impl<'a> Stats<'a> {
         Ok(self.infos(term)?.get(ord).cloned().flatten())
     }
 
+    /// How many documents of the index hold `term` (deleted ones included,
+    /// as tantivy's searcher counts them).
+    pub(super) fn doc_freq(&mut self, term: &Term) -> Result<u64> {
+        Ok(self.infos(term)?.iter().flatten().map(|i| u64::from(i.doc_freq)).sum())
+    }
+
     /// The BM25 weight of a term (unboosted), as tantivy's term query
     /// computes it.
     pub(super) fn weight(&mut self, term: &Term) -> Result<tantivy::query::Bm25Weight> {
@@ -66,7 +72,7 @@ impl<'a> Stats<'a> {
             }
         };
         // As the searcher counts it: the sum over the segments.
-        let doc_freq: u64 = self.infos(term)?.iter().flatten().map(|i| u64::from(i.doc_freq)).sum();
+        let doc_freq = self.doc_freq(term)?;
         let average = tokens as Score / self.docs as Score;
         let w = tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, self.docs, average);
         self.weights.insert(term.clone(), w.clone());
@@ -404,10 +410,6 @@ pub(super) const EXHAUSTIVE_LIMIT: usize = 1_000;
 /// Fewest candidates the first pass keeps (four times the window when larger).
 pub(super) const CANDIDATES: usize = 200;
 
-/// Most words a prefix stands for in the first pass (the most frequent;
-/// the full ranking and the count take them all).
-pub(super) const PREFIX_TERMS: usize = 24;
-
 /// A set of document ids of one segment.
 #[derive(Clone)]
 pub(super) struct Bits(pub(super) Vec<u64>);
@@ -472,16 +474,20 @@ impl Bits {
 
 /// The facets and kind of every document of a segment.
 pub(super) struct SegmentFacets {
-    /// Per document, where its facets start in `ords` (one more entry at the end).
-    pub(super) starts: Vec<u32>,
-    /// Facet ordinals of the segment.
-    pub(super) ords: Vec<u32>,
+    /// Per document, `stride` facet ordinals, padded with `names.len()`
+    /// (a counter nobody reads): counting a document's facets is a fixed
+    /// run of increments, without a branch per facet.
+    table: Vec<u32>,
+    stride: usize,
     /// Per facet ordinal: root and value (`area`, `caccia`).
     pub(super) names: Vec<(String, String)>,
     /// Per document: item, office or person.
     pub(super) kinds: Vec<HitKind>,
     /// Per document: its scope (0 published, 1 workspace, 2 org, 3 none).
     pub(super) scopes: Vec<u8>,
+    /// The segment's deleted documents, as of the number of deletions they
+    /// were made for (deletions only grow while a segment lives).
+    deleted: std::sync::Mutex<Option<(u32, std::sync::Arc<Bits>)>>,
 }
 
 impl SegmentFacets {
@@ -496,20 +502,15 @@ impl SegmentFacets {
         }
         let kind_of_ord: Vec<Option<HitKind>> = names.iter().map(|(r, v)| if r == "kind" { HitKind::parse(v) } else { None }).collect();
         let max_doc = segment.max_doc();
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut ords = Vec::with_capacity(max_doc as usize * 4);
+        let per_doc: Vec<Vec<u32>> = (0..max_doc).map(|doc| reader.facet_ords(doc).map(|o| o as u32).collect()).collect();
+        let stride = per_doc.iter().map(Vec::len).max().unwrap_or(0);
+        let none = names.len() as u32;
+        let mut table = Vec::with_capacity(max_doc as usize * stride);
         let mut kinds = Vec::with_capacity(max_doc as usize);
-        starts.push(0);
-        for doc in 0..max_doc {
-            let mut kind = HitKind::Item;
-            for ord in reader.facet_ords(doc) {
-                ords.push(ord as u32);
-                if let Some(k) = kind_of_ord.get(ord as usize).copied().flatten() {
-                    kind = k;
-                }
-            }
-            starts.push(ords.len() as u32);
-            kinds.push(kind);
+        for ords in &per_doc {
+            let kind = ords.iter().rev().find_map(|&o| kind_of_ord.get(o as usize).copied().flatten());
+            kinds.push(kind.unwrap_or(HitKind::Item));
+            table.extend(ords.iter().copied().chain(std::iter::repeat(none)).take(stride));
         }
         let mut scopes = vec![3u8; max_doc as usize];
         let scope_field = segment.schema().get_field("scope").map_err(tantivy_err)?;
@@ -522,44 +523,65 @@ impl SegmentFacets {
                 }
             }
         }
-        Ok(SegmentFacets { starts, ords, names, kinds, scopes })
+        Ok(SegmentFacets { table, stride, names, kinds, scopes, deleted: std::sync::Mutex::new(None) })
     }
 
     pub(super) fn scope(&self, doc: u32) -> u8 {
         self.scopes.get(doc as usize).copied().unwrap_or(3)
     }
 
-    pub(super) fn of(&self, doc: u32) -> &[u32] {
-        let d = doc as usize;
-        match (self.starts.get(d), self.starts.get(d + 1)) {
-            (Some(&a), Some(&b)) => &self.ords[a as usize..b as usize],
-            _ => &[],
-        }
-    }
-
     pub(super) fn kind(&self, doc: u32) -> HitKind {
         self.kinds.get(doc as usize).copied().unwrap_or(HitKind::Item)
     }
-}
 
-/// The indexed words of `field` that start with `prefix`, most frequent first.
-pub(super) fn prefix_terms(searcher: &tantivy::Searcher, field: tantivy::schema::Field, prefix: &str, most: usize) -> Result<Vec<String>> {
-    let mut freq: HashMap<String, u32> = HashMap::new();
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field).map_err(tantivy_err)?;
-        let mut stream = prefix_range(inverted.terms(), prefix)?;
-        while stream.advance() {
-            if !stream.key().starts_with(prefix.as_bytes()) {
-                break;
-            }
-            if let Ok(t) = std::str::from_utf8(stream.key()) {
-                *freq.entry(t.to_owned()).or_default() += stream.value().doc_freq;
+    /// The deleted documents of `segment` (this facets' segment), if any.
+    pub(super) fn deleted(&self, segment: &SegmentReader) -> Option<std::sync::Arc<Bits>> {
+        let alive = segment.alive_bitset()?;
+        let n = segment.num_deleted_docs();
+        if n == 0 {
+            return None;
+        }
+        let mut cached = super::index::lock(&self.deleted);
+        if let Some((m, bits)) = cached.as_ref()
+            && *m == n
+        {
+            return Some(std::sync::Arc::clone(bits));
+        }
+        let mut bits = Bits::new(segment.max_doc());
+        for doc in (0..segment.max_doc()).filter(|&d| alive.is_deleted(d)) {
+            bits.insert(doc);
+        }
+        let bits = std::sync::Arc::new(bits);
+        *cached = Some((n, std::sync::Arc::clone(&bits)));
+        Some(bits)
+    }
+
+    /// Counts the facets of the documents of `docs` into `counts` (one per
+    /// facet ordinal); returns how many documents there are.
+    pub(super) fn count(&self, docs: &Bits, counts: &mut [u32]) -> usize {
+        let mut total = 0;
+        let mut tally = vec![0u32; self.names.len() + 1];
+        let stride = self.stride;
+        for (i, &word) in docs.0.iter().enumerate() {
+            let mut w = word;
+            total += w.count_ones() as usize;
+            while w != 0 {
+                let doc = i * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                if let Some(ords) = self.table.get(doc * stride..(doc + 1) * stride) {
+                    for &o in ords {
+                        if let Some(n) = tally.get_mut(o as usize) {
+                            *n += 1;
+                        }
+                    }
+                }
             }
         }
+        for (c, n) in counts.iter_mut().zip(tally) {
+            *c += n;
+        }
+        total
     }
-    let mut ranked: Vec<(String, u32)> = freq.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(ranked.into_iter().take(most).map(|(t, _)| t).collect())
 }
 
 /// A candidate of the first pass, ordered by score (lowest first in the heap).
@@ -580,5 +602,84 @@ impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         // Reversed: the heap's top is the weakest candidate (ties: the later document).
         other.0.total_cmp(&self.0).then((self.1, self.2).cmp(&(other.1, other.2)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{analysis, schema};
+    use query::Node;
+    use tantivy::collector::TopDocs;
+    use tantivy::{DocAddress, Index, doc};
+
+    /// The full ranking of candidates (`Eval`) and the first pass's prefix
+    /// boosts score a tree as tantivy scores the same tree as a query.
+    #[test]
+    fn candidates_score_as_tantivy_scores_the_whole_query() {
+        let (schema, f) = schema::build();
+        let index = Index::create_in_ram(schema);
+        analysis::register(index.tokenizers());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            ("Bollo auto", "Il pagamento del bollo auto si fa online.", "bollo; tassa"),
+            ("Esenzione bollo", "Chi ha diritto all'esenzione dal bollo auto e moto.", "esenzione"),
+            ("Autobus regionali", "Orari degli autobus e abbonamenti.", "trasporti"),
+            ("Tassa auto storiche", "Le auto storiche pagano una tassa ridotta, auto per auto.", "bollo"),
+            ("Ticket sanitario", "Esenzione dal ticket per reddito.", "sanità"),
+        ];
+        for (title, body, keywords) in texts {
+            writer
+                .add_document(doc!(
+                    f.title => title,
+                    f.title_raw => title,
+                    f.body => body,
+                    f.keywords => keywords,
+                    f.scope => "published",
+                ))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let stem = |w: &str| analysis::tokens(&mut analysis::italian(), w).remove(0);
+        let (bollo, auto, esenzione) = (stem("bollo"), stem("auto"), stem("esenzione"));
+        let tree = Node::Any(vec![
+            Node::Boost(
+                Box::new(Node::DisMax(
+                    vec![
+                        Node::Term(f.title, bollo.clone(), 3.0),
+                        Node::Term(f.body, bollo.clone(), 1.0),
+                        Node::Term(f.keywords, bollo, 2.5),
+                    ],
+                    0.25,
+                )),
+                1.0,
+            ),
+            Node::Boost(
+                Box::new(Node::DisMax(vec![Node::Term(f.body, auto.clone(), 1.0), Node::Prefix(f.title_raw, "au".into(), 1.8)], 0.25)),
+                0.3,
+            ),
+            Node::Boost(Box::new(Node::All(vec![Node::Term(f.body, esenzione, 1.0), Node::Term(f.body, auto, 1.0)])), 0.35),
+        ]);
+        let mut prefixes = Vec::new();
+        tree.prefixes(1.0, &mut prefixes);
+        assert_eq!(prefixes, vec![(f.title_raw, "au", 1.8 * 0.3)]);
+
+        let expected: HashMap<DocAddress, Score> =
+            searcher.search(&*tree.to_query(), &TopDocs::with_limit(10)).unwrap().into_iter().map(|(s, a)| (a, s)).collect();
+        assert_eq!(expected.len(), 4, "every document but the ticket one matches");
+        let segment = &searcher.segment_readers()[0];
+        let mut stats = Stats::new(&searcher).unwrap();
+        let mut eval = Eval::new(&tree, (0, segment), &mut stats, &PrefixBits::new(), 1.0).unwrap();
+        for doc in 0..segment.max_doc() {
+            let got = eval.score(doc);
+            match expected.get(&DocAddress::new(0, doc)) {
+                Some(want) => {
+                    let got = got.unwrap_or_else(|| panic!("document {doc} should match"));
+                    assert!((got - want).abs() < 1e-4 * want.abs().max(1.0), "document {doc}: {got} against tantivy's {want}");
+                }
+                None => assert_eq!(got, None, "document {doc} should not match"),
+            }
+        }
     }
 }
