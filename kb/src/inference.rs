@@ -51,7 +51,18 @@ pub struct Reasoner {
     /// `true` when those entailments also mention the subject (inverses),
     /// so every such triple must be read, not just one witness.
     object_side: HashMap<NamedNode, bool>,
+    /// Per predicate, what [`Reasoner::entail`] derives from a probe
+    /// triple `PROBE_S p PROBE_O` (index 0) and `PROBE_S p PROBE_LITERAL`
+    /// (index 1): the entailments of any triple, with the probes replaced
+    /// by its subject and object ([`Reasoner::entailments`]).
+    templates: HashMap<NamedNode, [Vec<Triple>; 2]>,
+    /// Per class, what `PROBE_S rdf:type class` entails.
+    type_templates: HashMap<NamedNode, Vec<Triple>>,
 }
+
+const PROBE_S: &str = "urn:centralino:probe:x";
+const PROBE_O: &str = "urn:centralino:probe:y";
+const PROBE_LITERAL: &str = "urn:centralino:probe:literal";
 
 fn is_datatype(c: &NamedNode) -> bool {
     let s = c.as_str();
@@ -150,8 +161,21 @@ impl Reasoner {
             .chain(r.symmetric.iter())
             .cloned()
             .collect();
-        let x = NamedNode::new_unchecked("urn:centralino:probe:x");
-        let y = NamedNode::new_unchecked("urn:centralino:probe:y");
+        let x = NamedNode::new_unchecked(PROBE_S);
+        let y = NamedNode::new_unchecked(PROBE_O);
+        let literal = oxigraph::model::Literal::new_simple_literal(PROBE_LITERAL);
+        let templates = known
+            .iter()
+            .map(|p| {
+                let with_node = r.entail(&Triple::new(x.clone(), p.clone(), y.clone()));
+                let with_literal = r.entail(&Triple::new(x.clone(), p.clone(), literal.clone()));
+                (p.clone(), [with_node, with_literal])
+            })
+            .collect();
+        let type_templates =
+            r.superclasses.keys().map(|c| (c.clone(), r.entail(&Triple::new(x.clone(), nn(rdf::TYPE), c.clone())))).collect();
+        r.templates = templates;
+        r.type_templates = type_templates;
         for p in known {
             let out = r.entail(&Triple::new(x.clone(), p.clone(), y.clone()));
             if r.family.contains(&p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
@@ -170,6 +194,49 @@ impl Reasoner {
     /// Whether `p` is derived by the global closure.
     fn is_family(&self, p: &NamedNode) -> bool {
         self.family.contains(p)
+    }
+
+    /// The same as [`Reasoner::entail`] of `subject predicate object`,
+    /// from the templates made with probe triples when the T-Box was read
+    /// (no search per triple; a triple without entailments costs a lookup).
+    pub fn entailments<'s>(
+        &'s self,
+        subject: &'s NamedOrBlankNode,
+        predicate: &'s NamedNode,
+        object: &'s Term,
+    ) -> impl Iterator<Item = Triple> + 's {
+        let object_node: Option<NamedOrBlankNode> = match object {
+            Term::NamedNode(n) => Some(n.clone().into()),
+            Term::BlankNode(b) => Some(b.clone().into()),
+            _ => None,
+        };
+        let templates = if predicate.as_str() == rdf::TYPE {
+            match object {
+                Term::NamedNode(c) => self.type_templates.get(c),
+                _ => None,
+            }
+        } else {
+            self.templates.get(predicate).map(|t| if object_node.is_some() { &t[0] } else { &t[1] })
+        };
+        let is_probe = |n: &NamedNode, probe: &str| n.as_str() == probe;
+        templates.into_iter().flatten().filter_map(move |t| {
+            let s = match &t.subject {
+                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_S) => subject.clone(),
+                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_O) => object_node.clone()?,
+                other => other.clone(),
+            };
+            let o = match &t.object {
+                Term::NamedNode(n) if is_probe(n, PROBE_S) => subject.clone().into(),
+                Term::NamedNode(n) if is_probe(n, PROBE_O) => object.clone(),
+                Term::Literal(l) if l.value() == PROBE_LITERAL => object.clone(),
+                other => other.clone(),
+            };
+            let derived = Triple::new(s, t.predicate.clone(), o);
+            // As `entail`, never the triple itself (a symmetric triple
+            // from a node to itself).
+            let itself = &derived.subject == subject && &derived.predicate == predicate && &derived.object == object;
+            (!itself).then_some(derived)
+        })
     }
 
     /// The local entailments of one triple (without the triple itself):
@@ -418,9 +485,8 @@ pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<(
     let mut derived: HashSet<Triple> = HashSet::new();
     let mut family_touched = false;
     for q in buffer.live().filter(|q| in_graphs(q, &inputs)) {
-        let t = Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone());
-        family_touched |= r.feeds_family.contains(&t.predicate);
-        derived.extend(r.entail(&t).into_iter().filter(|e| !r.is_family(&e.predicate)));
+        family_touched |= r.feeds_family.contains(&q.predicate);
+        derived.extend(r.entailments(&q.subject, &q.predicate, &q.object).filter(|e| !r.is_family(&e.predicate)));
     }
     if family_touched {
         let mut seeds: HashSet<Triple> = HashSet::new();
@@ -477,8 +543,7 @@ pub(crate) fn recompute_all(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> 
     let mut out: HashSet<Triple> = HashSet::new();
     for g in input_graphs(kb) {
         for q in tx.quads(None, None, None, Some(g.into()))? {
-            let t = Triple::new(q.subject, q.predicate, q.object);
-            out.extend(r.entail(&t).into_iter().filter(|e| !r.is_family(&e.predicate)));
+            out.extend(r.entailments(&q.subject, &q.predicate, &q.object).filter(|e| !r.is_family(&e.predicate)));
         }
     }
     for p in &r.family {
@@ -520,6 +585,90 @@ mod tests {
 
     fn has(out: &[Triple], s: &str, p: &str, o: &str) -> bool {
         out.contains(&t(s, p, o))
+    }
+
+    /// The entailments of a triple from the templates are those of the
+    /// rules applied to it, for node, blank and literal objects, a node
+    /// related to itself, and predicates and classes without rules.
+    fn assert_templates_agree(r: &Reasoner, predicates: &[NamedNode], classes: &[NamedNode]) {
+        let x: NamedOrBlankNode = n("x").into();
+        let objects: Vec<Term> = vec![
+            n("y").into(),
+            x.clone().into(),
+            oxigraph::model::BlankNode::new_unchecked("b1").into(),
+            oxigraph::model::Literal::new_simple_literal("testo").into(),
+            oxigraph::model::Literal::new_language_tagged_literal_unchecked("testo", "it").into(),
+        ];
+        let sorted = |mut v: Vec<Triple>| {
+            v.sort_by_key(|t| t.to_string());
+            v.dedup();
+            v
+        };
+        for p in predicates.iter().chain([&n("other"), &nn(rdfs::LABEL).into_owned()]) {
+            for o in &objects {
+                let want = sorted(r.entail(&Triple::new(x.clone(), p.clone(), o.clone())));
+                let got = sorted(r.entailments(&x, p, o).collect());
+                assert_eq!(got, want, "{x} {p} {o}");
+            }
+        }
+        let type_ = nn(rdf::TYPE).into_owned();
+        for c in classes.iter().chain([&n("Unknown")]) {
+            let o = Term::from(c.clone());
+            let want = sorted(r.entail(&Triple::new(x.clone(), type_.clone(), o.clone())));
+            assert_eq!(sorted(r.entailments(&x, &type_, &o).collect()), want, "{x} a {c}");
+        }
+    }
+
+    #[test]
+    fn templates_give_what_the_rules_give() {
+        let r = reasoner(&[
+            ("A", rdfs::SUB_CLASS_OF, "B"),
+            ("B", rdfs::SUB_CLASS_OF, "C"),
+            ("p", rdfs::SUB_PROPERTY_OF, "q"),
+            ("q", rdfs::DOMAIN, "A"),
+            ("q", rdfs::RANGE, "B"),
+            ("d", rdfs::DOMAIN, "A"),
+            ("g", rdfs::RANGE, "B"),
+            ("i", owl::INVERSE_OF, "j"),
+            ("j", rdfs::DOMAIN, "C"),
+            ("j", rdfs::RANGE, "A"),
+            ("m", rdf::TYPE, owl::SYMMETRIC_PROPERTY),
+            ("m", rdfs::DOMAIN, "B"),
+            ("tr", rdf::TYPE, owl::TRANSITIVE_PROPERTY),
+        ]);
+        let predicates: Vec<NamedNode> = ["p", "q", "d", "g", "i", "j", "m", "tr"].into_iter().map(n).collect();
+        let classes: Vec<NamedNode> = ["A", "B", "C"].into_iter().map(n).collect();
+        assert_templates_agree(&r, &predicates, &classes);
+    }
+
+    /// The same with the project's ontology, every property and class it declares.
+    #[test]
+    fn templates_agree_with_the_rules_on_the_ontology() {
+        let triples: Vec<Triple> = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+            .for_slice(ontologies::ONTOLOGY_TTL.as_bytes())
+            .map(|q| q.map(|q| Triple::new(q.subject, q.predicate, q.object)))
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let r = Reasoner::from_tbox(triples.iter().map(|t| (&t.subject, &t.predicate, &t.object)));
+        let mut predicates = BTreeSet::new();
+        let mut classes = BTreeSet::new();
+        for t in &triples {
+            let NamedOrBlankNode::NamedNode(s) = &t.subject else { continue };
+            match (t.predicate.as_str(), &t.object) {
+                (rdfs::DOMAIN | rdfs::RANGE | rdfs::SUB_PROPERTY_OF | owl::INVERSE_OF, _) => {
+                    predicates.insert(s.clone());
+                }
+                (rdfs::SUB_CLASS_OF, Term::NamedNode(o)) => {
+                    classes.insert(s.clone());
+                    classes.insert(o.clone());
+                }
+                _ => {}
+            }
+        }
+        assert!(predicates.len() > 20 && classes.len() > 5, "{} properties, {} classes", predicates.len(), classes.len());
+        let predicates: Vec<NamedNode> = predicates.into_iter().collect();
+        let classes: Vec<NamedNode> = classes.into_iter().collect();
+        assert_templates_agree(&r, &predicates, &classes);
     }
 
     #[test]

@@ -619,6 +619,7 @@ impl Kb {
     pub fn publish_bulk(&self, actor: &Actor, items: &[(Option<String>, ItemContent)], comment: Option<&str>) -> Result<Vec<String>> {
         actor.require("publish in bulk", &[Role::Admin])?;
         self.write_bulk(|w| {
+            w.reserve_items(items.len());
             let act = self.batch_activity_in(w, actor, "import", comment);
             items.iter().map(|(id, content)| self.create_item_in(w, actor, id.as_deref(), content, State::Published, Some(&act))).collect()
         })

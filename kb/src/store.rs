@@ -289,22 +289,23 @@ impl Kb {
             drop(guard);
             return self.write(f);
         }
-        let quads = w.bulk.take().map(crate::write::Buffer::into_quads).unwrap_or_default();
-        let count = quads.len();
+        // The buffer's quads go to the loader as they are (no second copy).
+        let buffer = w.bulk.take().unwrap_or_default();
+        let count = buffer.live().count();
         let views_hit = {
             let org = self.graph(Graph::Org);
             let tax = self.graph(Graph::Taxonomy);
-            quads
-                .iter()
+            buffer
+                .live()
                 .find(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax))
                 .cloned()
         };
         let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
-        let mut touched = self.touched(&quads);
+        let mut touched = self.touched(buffer.live());
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
-        if !quads.is_empty() {
+        if count > 0 {
             // Sorted and written to SST files by `threads` threads at once,
             // in batches of at most BULK_BATCH_QUADS per thread (the loader's
             // batch size is memory / threads, in thousands of quads): a small
@@ -318,7 +319,7 @@ impl Kb {
                 .bulk_loader()
                 .with_num_threads(threads)
                 .with_max_memory_size_in_megabytes((per_thread * threads).div_ceil(1000).max(threads));
-            loader.load_quads(quads)?;
+            loader.load_quads(buffer.into_quads())?;
             tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
             loader.commit()?;
         }
@@ -379,7 +380,7 @@ impl Kb {
     }
 
     /// What a set of changed quads means for search.
-    fn touched(&self, changed: &[Quad]) -> crate::search::Touched {
+    fn touched<'q>(&self, changed: impl IntoIterator<Item = &'q Quad>) -> crate::search::Touched {
         let mut t = crate::search::Touched::default();
         let published = self.graph(Graph::KbPublished);
         let ws = self.graph(Graph::KbWorkspace);

@@ -38,7 +38,18 @@ impl<'a> WriteTx<'a> {
     pub(crate) fn new(tx: Transaction<'a>, bulk: bool) -> Self {
         Self { tx, changed: Vec::new(), bulk: bulk.then(Buffer::default), fresh: Vec::new() }
     }
+
+    /// In bulk mode, makes room for `items` new published items at once.
+    pub fn reserve_items(&mut self, items: usize) {
+        if let Some(b) = &mut self.bulk {
+            b.reserve(items.saturating_mul(QUADS_PER_ITEM));
+        }
+    }
 }
+
+/// About how many quads a new published item takes: its content, its
+/// workspace record, its first revision, its inferences.
+const QUADS_PER_ITEM: usize = 40;
 
 /// Quads inserted by a bulk write, indexed by subject for the reads the
 /// domain code makes while writing (does this item exist, is this concept
@@ -92,8 +103,14 @@ impl Buffer {
         self.quads.iter().flatten()
     }
 
-    pub(crate) fn into_quads(self) -> Vec<Quad> {
-        self.quads.into_iter().flatten().collect()
+    pub(crate) fn into_quads(self) -> impl Iterator<Item = Quad> {
+        self.quads.into_iter().flatten()
+    }
+
+    /// Makes room for `n` more quads (a bulk write that knows its size
+    /// grows its buffer once, not by doubling).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.quads.reserve(n);
     }
 
     fn matching(
