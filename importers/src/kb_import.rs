@@ -515,7 +515,7 @@ impl RowWrite<'_> {
         for q in w.quads(Some(item.as_ref().into()), Some(modified.as_ref()), None, Some(g.as_ref().into()))? {
             w.remove(&q);
         }
-        w.insert(&Quad::new(
+        w.put(Quad::new(
             item,
             modified,
             Literal::new_typed_literal(format!("{}T00:00:00Z", date.format("%Y-%m-%d")), NamedNode::new_unchecked(xsd::DATE_TIME)),

@@ -41,7 +41,7 @@ impl Kb {
         let audit = self.graph(Graph::Audit).into_owned();
         let act = self.iri(&format!("id/activity/{}", uuid::Uuid::new_v4()));
         let mut add = |p: &'static str, o: Term| {
-            w.insert(&Quad::new(act.clone(), nn(p), o, audit.clone()));
+            w.put(Quad::new(act.clone(), nn(p), o, audit.clone()));
         };
         add(rdf::TYPE, nn(rec.class).into_owned().into());
         add(cc::ACTIVITY_KIND, lit(rec.kind).into());

@@ -231,7 +231,7 @@ impl Kb {
             iri = self.iri(&format!("id/concept/{base}-{i}"));
             i += 1;
         }
-        let mut add = |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, tax.clone()));
+        let mut add = |p: &'static str, o: Term| w.put(Quad::new(iri.clone(), nn(p), o, tax.clone()));
         add(rdf::TYPE, nn(skos::CONCEPT).into_owned().into());
         add(skos::IN_SCHEME, scheme.clone().into());
         add(skos::PREF_LABEL, lit_lang(label, "it").into());
@@ -274,12 +274,12 @@ impl Kb {
                 }
                 w.remove(q);
                 if !is_en && l.value() != label {
-                    w.insert(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l.value(), "it"), tax.clone()));
+                    w.put(Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l.value(), "it"), tax.clone()));
                 }
             }
-            w.insert(&Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(label, "it"), tax.clone()));
+            w.put(Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(label, "it"), tax.clone()));
             if let Some(en) = label_en.map(str::trim).filter(|s| !s.is_empty()) {
-                w.insert(&Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(en, "en"), tax.clone()));
+                w.put(Quad::new(c.clone(), nn(skos::PREF_LABEL), lit_lang(en, "en"), tax.clone()));
             }
             w.remove(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(label, "it"), tax.clone()));
             self.record_change(w, actor, "rename-concept", &c, &before, None);
@@ -298,7 +298,7 @@ impl Kb {
                 w.remove(q);
             }
             for l in labels.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-                w.insert(&Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l, "it"), tax.clone()));
+                w.put(Quad::new(c.clone(), nn(skos::ALT_LABEL), lit_lang(l, "it"), tax.clone()));
             }
             self.record_change(w, actor, "relabel-concept", &c, &before, None);
             Ok(())
@@ -339,8 +339,8 @@ impl Kb {
                 w.remove(q);
             }
             match (parent, scheme) {
-                (Some(p), _) => w.insert(&Quad::new(c.clone(), nn(skos::BROADER), p, tax.clone())),
-                (None, Some(s)) => w.insert(&Quad::new(c.clone(), nn(skos::TOP_CONCEPT_OF), s, tax.clone())),
+                (Some(p), _) => w.put(Quad::new(c.clone(), nn(skos::BROADER), p, tax.clone())),
+                (None, Some(s)) => w.put(Quad::new(c.clone(), nn(skos::TOP_CONCEPT_OF), s, tax.clone())),
                 (None, None) => {}
             }
             self.record_change(w, actor, "move-concept", &c, &before, None);
@@ -392,19 +392,19 @@ impl Kb {
             let refs = self.concept_references(w, &s)?;
             for q in &refs {
                 w.remove(q);
-                w.insert(&Quad::new(q.subject.clone(), q.predicate.clone(), t.clone(), q.graph_name.clone()));
+                w.put(Quad::new(q.subject.clone(), q.predicate.clone(), t.clone(), q.graph_name.clone()));
             }
             let before = w.remove_subject(s.as_ref(), tax.as_ref())?;
             let target_pref: Vec<Term> = w.objects(t.as_ref(), skos::PREF_LABEL, tax.as_ref())?;
             for q in before.iter().filter(|q| matches!(q.predicate.as_str(), skos::PREF_LABEL | skos::ALT_LABEL)) {
                 if !target_pref.contains(&q.object) {
-                    w.insert(&Quad::new(t.clone(), nn(skos::ALT_LABEL), q.object.clone(), tax.clone()));
+                    w.put(Quad::new(t.clone(), nn(skos::ALT_LABEL), q.object.clone(), tax.clone()));
                 }
             }
             for q in w.quads(None, None, Some(s.as_ref().into()), Some(tax.as_ref().into()))? {
                 w.remove(&q);
             }
-            w.insert(&Quad::new(s.clone(), nn(cc::MERGED_INTO), t.clone(), tax.clone()));
+            w.put(Quad::new(s.clone(), nn(cc::MERGED_INTO), t.clone(), tax.clone()));
             let comment = format!("merged into {}", t.as_str());
             self.record_change(w, actor, "merge-concept", &s, &before, Some(&comment));
             Ok(refs.len())

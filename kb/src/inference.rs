@@ -529,8 +529,7 @@ pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<(
         }
     }
     for t in derived {
-        let q = in_inferred(kb, t);
-        w.put_derived(q.as_ref(), true);
+        w.add_derived(in_inferred(kb, t));
     }
     Ok(())
 }

@@ -41,7 +41,7 @@ impl Kb {
             w.remove(&q);
         }
         if let Some(o) = o {
-            w.insert(&self.quad(s, p, o, g));
+            w.put(self.quad(s, p, o, g));
         }
         Ok(())
     }
@@ -69,9 +69,9 @@ impl Kb {
             let id = self.allocate_id(w)?;
             self.insert_new_item(w, actor, Utc::now(), &id, pairs, State::Draft, None)?;
             let rev = revision_iri(self, &id, 1);
-            w.insert(&self.quad(&rev, prov::WAS_DERIVED_FROM, derived_from.clone(), Graph::Audit));
+            w.put(self.quad(&rev, prov::WAS_DERIVED_FROM, derived_from.clone(), Graph::Audit));
             if !comment.trim().is_empty() {
-                w.insert(&self.quad(&rev, rdfs::COMMENT, lit(comment.trim()), Graph::Audit));
+                w.put(self.quad(&rev, rdfs::COMMENT, lit(comment.trim()), Graph::Audit));
             }
             Ok(id)
         })
@@ -118,7 +118,7 @@ impl Kb {
         let agent = self.agent_iri(&actor.username);
         let act = match activity {
             Some(a) => {
-                w.insert(&self.quad(a, cc::ON_ITEM, item.clone(), Graph::Audit));
+                w.put(self.quad(a, cc::ON_ITEM, item.clone(), Graph::Audit));
                 a.clone()
             }
             None => self.record_activity(
@@ -147,14 +147,14 @@ impl Kb {
             (cc::LAST_REVISION_NUMBER, lit_int(1).into()),
             (cc::STATE_PROP, nn(state.iri()).into_owned().into()),
         ] {
-            w.insert(&self.quad(&item, p, o, Graph::KbWorkspace));
+            w.put(self.quad(&item, p, o, Graph::KbWorkspace));
         }
         self.insert_revision_meta(w, id, 1, &agent, now, &act, None);
         if state == State::Published {
-            w.insert(&self.quad(&item, cc::PUBLISHED_REVISION, rev.clone(), Graph::KbWorkspace));
+            w.put(self.quad(&item, cc::PUBLISHED_REVISION, rev.clone(), Graph::KbWorkspace));
             self.insert_published(w, &item, id, &rev, &agent, now, now, &pairs);
         } else {
-            w.insert(&self.quad(&item, cc::WORKING_REVISION, rev.clone(), Graph::KbWorkspace));
+            w.put(self.quad(&item, cc::WORKING_REVISION, rev.clone(), Graph::KbWorkspace));
             self.insert_working(w, &item, &rev, 1, state, &pairs);
         }
         Ok(())
@@ -182,10 +182,10 @@ impl Kb {
             (dcterms::CREATED, lit_datetime(created).into()),
             (dcterms::MODIFIED, lit_datetime(now).into()),
         ] {
-            w.insert(&Quad::new(item.clone(), nn(p), o, g.clone()));
+            w.put(Quad::new(item.clone(), nn(p), o, g.clone()));
         }
         for (p, o) in pairs {
-            w.insert(&Quad::new(item.clone(), p.clone(), o.clone(), g.clone()));
+            w.put(Quad::new(item.clone(), p.clone(), o.clone(), g.clone()));
         }
     }
 
@@ -197,10 +197,10 @@ impl Kb {
             (cc::REVISION_NUMBER, lit_int(n.into()).into()),
             (cc::STATE_PROP, nn(state.iri()).into_owned().into()),
         ] {
-            w.insert(&Quad::new(rev.clone(), nn(p), o, g.clone()));
+            w.put(Quad::new(rev.clone(), nn(p), o, g.clone()));
         }
         for (p, o) in pairs {
-            w.insert(&Quad::new(rev.clone(), p.clone(), o.clone(), g.clone()));
+            w.put(Quad::new(rev.clone(), p.clone(), o.clone(), g.clone()));
         }
     }
 
@@ -228,7 +228,9 @@ impl Kb {
         if let Some(p) = previous {
             quads.push(self.quad(&rev, prov::WAS_REVISION_OF, revision_iri(self, id, p), Graph::Audit));
         }
-        w.extend(quads.iter());
+        for q in quads {
+            w.put(q);
+        }
     }
 
     /// Moves the content of a revision from its current place to `audit`.
@@ -321,7 +323,7 @@ impl Kb {
         self.insert_published(w, &item, id, &rev, &creator, created, now, &pairs);
         let agent = self.agent_iri(&actor.username);
         self.insert_revision_meta(w, id, n, &agent, now, activity, Some(p));
-        w.insert(&self.quad(activity, cc::ON_ITEM, item.clone(), Graph::Audit));
+        w.put(self.quad(activity, cc::ON_ITEM, item.clone(), Graph::Audit));
         self.set_one(w, &item, cc::PUBLISHED_REVISION, Some(rev.into()), Graph::KbWorkspace)?;
         self.set_one(w, &item, cc::LAST_REVISION_NUMBER, Some(lit_int(n.into()).into()), Graph::KbWorkspace)?;
         self.set_one(w, &item, cc::STATE_PROP, Some(nn(cc::PUBLISHED).into_owned().into()), Graph::KbWorkspace)?;

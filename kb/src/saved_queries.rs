@@ -76,11 +76,11 @@ impl Kb {
                     w.remove_subject(old.as_ref(), g.as_ref())?;
                 }
             }
-            w.insert(&Quad::new(user.clone(), nn(cc::SAVED_QUERY), node.clone(), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(rdf::TYPE), nn(cc::SAVED_QUERY_CLASS).into_owned(), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(rdfs::LABEL), lit(name), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(cc::SPARQL_TEXT), lit(query), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(dcterms::CREATED), lit_datetime(Utc::now()), g.clone()));
+            w.put(Quad::new(user.clone(), nn(cc::SAVED_QUERY), node.clone(), g.clone()));
+            w.put(Quad::new(node.clone(), nn(rdf::TYPE), nn(cc::SAVED_QUERY_CLASS).into_owned(), g.clone()));
+            w.put(Quad::new(node.clone(), nn(rdfs::LABEL), lit(name), g.clone()));
+            w.put(Quad::new(node.clone(), nn(cc::SPARQL_TEXT), lit(query), g.clone()));
+            w.put(Quad::new(node.clone(), nn(dcterms::CREATED), lit_datetime(Utc::now()), g.clone()));
             Ok(())
         })?;
         Ok(id)

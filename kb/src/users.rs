@@ -111,7 +111,7 @@ impl Kb {
             }
             let iri = self.agent_iri(username);
             let g = self.graph(Graph::Accounts).into_owned();
-            let mut add = |p: &'static str, o: Term| w.insert(&Quad::new(iri.clone(), nn(p), o, g.clone()));
+            let mut add = |p: &'static str, o: Term| w.put(Quad::new(iri.clone(), nn(p), o, g.clone()));
             add(rdf::TYPE, nn(cc::USER_ACCOUNT).into_owned().into());
             add(cc::USERNAME, lit(username).into());
             add(cc::PASSWORD_HASH, lit(&hash).into());
@@ -135,7 +135,7 @@ impl Kb {
             }
             let iri = self.agent_iri(username);
             for v in values {
-                w.insert(&Quad::new(iri.clone(), nn(p), v, self.graph(Graph::Accounts).into_owned()));
+                w.put(Quad::new(iri.clone(), nn(p), v, self.graph(Graph::Accounts).into_owned()));
             }
             Ok(())
         })
@@ -222,11 +222,11 @@ impl Kb {
             let user = self.agent_iri(username);
             let node = self.iri(&format!("id/token/{}", uuid::Uuid::new_v4()));
             let g = self.graph(Graph::Accounts).into_owned();
-            w.insert(&Quad::new(user, nn(cc::API_TOKEN), node.clone(), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(rdf::TYPE), nn(cc::API_TOKEN_CLASS).into_owned(), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(cc::TOKEN_HASH), lit(&hash), g.clone()));
-            w.insert(&Quad::new(node.clone(), nn(ontologies::vocab::rdfs::LABEL), lit(label), g.clone()));
-            w.insert(&Quad::new(node, nn(dcterms::CREATED), lit_datetime(Utc::now()), g));
+            w.put(Quad::new(user, nn(cc::API_TOKEN), node.clone(), g.clone()));
+            w.put(Quad::new(node.clone(), nn(rdf::TYPE), nn(cc::API_TOKEN_CLASS).into_owned(), g.clone()));
+            w.put(Quad::new(node.clone(), nn(cc::TOKEN_HASH), lit(&hash), g.clone()));
+            w.put(Quad::new(node.clone(), nn(ontologies::vocab::rdfs::LABEL), lit(label), g.clone()));
+            w.put(Quad::new(node, nn(dcterms::CREATED), lit_datetime(Utc::now()), g));
             Ok(())
         })?;
         Ok(token)

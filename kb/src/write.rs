@@ -158,6 +158,17 @@ impl WriteTx<'_> {
         }
     }
 
+    /// Adds a quad the caller owns (no copy is made of it).
+    pub fn put(&mut self, quad: Quad) {
+        match &mut self.bulk {
+            Some(b) => b.insert(quad),
+            None => {
+                self.tx.insert(quad.as_ref());
+                self.changed.push(quad);
+            }
+        }
+    }
+
     /// Adds many quads.
     pub fn extend<'b>(&mut self, quads: impl IntoIterator<Item = impl Into<QuadRef<'b>>>) {
         for q in quads {
@@ -214,6 +225,16 @@ impl WriteTx<'_> {
     }
 
     /// Inference output: written without being recorded as a change.
+    /// Adds an inferred quad the caller owns (see [`WriteTx::put_derived`]).
+    pub(crate) fn add_derived(&mut self, quad: Quad) {
+        match &mut self.bulk {
+            Some(b) => b.insert(quad),
+            None => {
+                self.tx.insert(quad.as_ref());
+            }
+        }
+    }
+
     pub(crate) fn put_derived(&mut self, quad: QuadRef<'_>, insert: bool) {
         match (&mut self.bulk, insert) {
             (Some(b), true) => b.insert(quad.into_owned()),
