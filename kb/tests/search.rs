@@ -452,3 +452,62 @@ fn incremental_updates_give_the_same_results_as_a_rebuild() {
     assert_eq!(first[0], "M1002", "the office's subjects find its head: {first:?}");
     assert_eq!(hit_ids(&t.kb.search(&t.operator, &q(queries[0])).unwrap())[0], "M1002");
 }
+
+/// More matches than are ranked exhaustively (1,000): the first pass picks
+/// the candidates, yet the best matches come first (typed words, and a
+/// last word typed as a prefix), the count and the facets stay exact, and
+/// archived items (deleted documents until their segment merges) are not
+/// counted.
+#[test]
+fn large_result_sets_are_ranked_through_the_first_pass() {
+    let t = TestKb::new();
+    let concept = t.concept("agricoltura");
+    let item = |title: String, answer: &str, level: Level| {
+        let mut c = t.content(&title);
+        c.answer = answer.into();
+        c.concept = Some(concept.clone());
+        c.level = level;
+        (None, c)
+    };
+    let mut batch: Vec<(Option<String>, ItemContent)> = (0..1_500)
+        .map(|i| {
+            let level = if i % 3 == 0 { Level::Advanced } else { Level::Base };
+            item(format!("Pratica numero {i}"), "Il modulo si consegna allo sportello.", level)
+        })
+        .collect();
+    for i in 0..5 {
+        batch.push(item(format!("Contributo affitto giovani {i}"), "Il modulo per l'affitto si consegna online.", Level::Base));
+    }
+    let ids = t.kb.publish_bulk(&t.admin, &batch, None).unwrap();
+    assert!(t.kb.wait_for_search(Duration::from_secs(30)).unwrap());
+    let mut wanted: Vec<String> = ids[1_500..].to_vec();
+    wanted.sort();
+    let items = |text: &str, as_you_type: bool| {
+        let query = SearchQuery { kinds: vec![HitKind::Item], as_you_type, limit: 5, ..q(text) };
+        t.kb.search(&t.operator, &query).unwrap()
+    };
+    let top = |r: &kb::SearchResults| {
+        let mut ids = hit_ids(r);
+        ids.sort();
+        ids
+    };
+    for (text, as_you_type) in [("modulo affitto", false), ("modulo affi", true)] {
+        let r = items(text, as_you_type);
+        assert_eq!(top(&r), wanted, "{text:?}");
+        assert_eq!(r.total, 1_505, "{text:?}");
+        assert_eq!(r.levels.iter().map(|f| f.count).sum::<u64>(), 1_505, "{text:?}");
+        assert_eq!(r.levels.iter().find(|f| f.value == "advanced").map(|f| f.count), Some(500), "{text:?}");
+    }
+    // Archived: out of the results, the count and the facets.
+    for id in ids[..10].iter().chain(&ids[1_500..1_501]) {
+        t.kb.archive_item(&t.approver, id, None).unwrap();
+    }
+    assert!(t.kb.wait_for_search(Duration::from_secs(10)).unwrap());
+    let r = items("modulo affi", true);
+    assert_eq!(r.total, 1_494);
+    assert_eq!(r.levels.iter().map(|f| f.count).sum::<u64>(), 1_494);
+    assert_eq!(r.levels.iter().find(|f| f.value == "advanced").map(|f| f.count), Some(496));
+    let hits = hit_ids(&r);
+    assert!(!hits.contains(&ids[1_500]), "{hits:?}");
+    assert!(ids[1_501..].iter().all(|id| hits.contains(id)), "{hits:?}");
+}

@@ -99,16 +99,21 @@ async fn sign_out(c: &Client) {
 
 /// Waits until the browser is at `path` (a form's redirect has landed).
 async fn wait_for_path(c: &Client, path: &str) {
+    wait_for_path_where(c, |p| p == path).await;
+}
+
+/// Waits until the browser's path passes `wanted`.
+async fn wait_for_path_where(c: &Client, wanted: impl Fn(&str) -> bool) {
     let mut at = None;
     for _ in 0..100 {
         match c.current_url().await {
-            Ok(u) if u.path() == path => return,
+            Ok(u) if wanted(u.path()) => return,
             Ok(u) => at = Some(u.to_string()),
             Err(e) => at = Some(e.to_string()),
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("never reached {path}: {at:?}");
+    panic!("never reached the page wanted: at {at:?}");
 }
 
 /// Clicks `css` once it is there, again if the live page replaced it
@@ -179,6 +184,8 @@ async fn publisher_approver_operator_in_the_browser_with_an_inert_xss_payload() 
     let concept = c.find(Locator::Css("select[name=concept]")).await.unwrap();
     concept.select_by_value(t.kb.iri("id/concept/trasporti-libera-circolazione").as_str()).await.unwrap();
     c.find(Locator::Css("button[name=and_submit]")).await.unwrap().click().await.unwrap();
+    // The new-item page has the same form: wait for the item's own page.
+    wait_for_path_where(&c, |p| p.starts_with("/editor/") && p != "/editor/new").await;
     c.wait().for_element(Locator::Css("form.edit")).await.unwrap();
     let url = c.current_url().await.unwrap();
     let id = url.path().rsplit('/').next().unwrap().to_owned();
