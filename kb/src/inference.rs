@@ -164,30 +164,28 @@ impl Reasoner {
         let x = NamedNode::new_unchecked(PROBE_S);
         let y = NamedNode::new_unchecked(PROBE_O);
         let literal = oxigraph::model::Literal::new_simple_literal(PROBE_LITERAL);
-        let templates = known
-            .iter()
+        let templates: HashMap<NamedNode, [Vec<Triple>; 2]> = known
+            .into_iter()
             .map(|p| {
-                let with_node = r.entail(&Triple::new(x.clone(), p.clone(), y.clone()));
-                let with_literal = r.entail(&Triple::new(x.clone(), p.clone(), literal.clone()));
-                (p.clone(), [with_node, with_literal])
+                let with_node = r.entail_by_rules(&Triple::new(x.clone(), p.clone(), y.clone()));
+                let with_literal = r.entail_by_rules(&Triple::new(x.clone(), p.clone(), literal.clone()));
+                (p, [with_node, with_literal])
             })
             .collect();
-        let type_templates =
-            r.superclasses.keys().map(|c| (c.clone(), r.entail(&Triple::new(x.clone(), nn(rdf::TYPE), c.clone())))).collect();
-        r.templates = templates;
-        r.type_templates = type_templates;
-        for p in known {
-            let out = r.entail(&Triple::new(x.clone(), p.clone(), y.clone()));
-            if r.family.contains(&p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
+        r.type_templates =
+            r.superclasses.keys().map(|c| (c.clone(), r.entail_by_rules(&Triple::new(x.clone(), nn(rdf::TYPE), c.clone())))).collect();
+        for (p, [out, _]) in &templates {
+            if r.family.contains(p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
                 r.feeds_family.insert(p.clone());
             }
             let about_object: Vec<&Triple> =
                 out.iter().filter(|t| matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if *n == y)).collect();
             if !about_object.is_empty() {
                 let mentions_subject = about_object.iter().any(|t| matches!(&t.object, Term::NamedNode(n) if *n == x));
-                r.object_side.insert(p, mentions_subject);
+                r.object_side.insert(p.clone(), mentions_subject);
             }
         }
+        r.templates = templates;
         r
     }
 
@@ -196,7 +194,8 @@ impl Reasoner {
         self.family.contains(p)
     }
 
-    /// The same as [`Reasoner::entail`] of `subject predicate object`,
+    /// The local entailments of `subject predicate object` (without the
+    /// triple itself): what the rules give ([`Reasoner::entail_by_rules`]),
     /// from the templates made with probe triples when the T-Box was read
     /// (no search per triple; a triple without entailments costs a lookup).
     pub fn entailments<'s>(
@@ -239,9 +238,15 @@ impl Reasoner {
         })
     }
 
-    /// The local entailments of one triple (without the triple itself):
-    /// everything that follows from it and the T-Box alone.
+    /// The local entailments of one triple, as [`Reasoner::entailments`].
     pub fn entail(&self, t: &Triple) -> Vec<Triple> {
+        self.entailments(&t.subject, &t.predicate, &t.object).collect()
+    }
+
+    /// The local entailments of one triple (without the triple itself):
+    /// everything that follows from it and the T-Box alone, by running the
+    /// rules (the templates are made with it).
+    fn entail_by_rules(&self, t: &Triple) -> Vec<Triple> {
         let mut out: Vec<Triple> = Vec::new();
         let mut seen: HashSet<Triple> = HashSet::new();
         let mut work = vec![t.clone()];
@@ -605,7 +610,7 @@ mod tests {
         };
         for p in predicates.iter().chain([&n("other"), &nn(rdfs::LABEL).into_owned()]) {
             for o in &objects {
-                let want = sorted(r.entail(&Triple::new(x.clone(), p.clone(), o.clone())));
+                let want = sorted(r.entail_by_rules(&Triple::new(x.clone(), p.clone(), o.clone())));
                 let got = sorted(r.entailments(&x, p, o).collect());
                 assert_eq!(got, want, "{x} {p} {o}");
             }
@@ -613,7 +618,7 @@ mod tests {
         let type_ = nn(rdf::TYPE).into_owned();
         for c in classes.iter().chain([&n("Unknown")]) {
             let o = Term::from(c.clone());
-            let want = sorted(r.entail(&Triple::new(x.clone(), type_.clone(), o.clone())));
+            let want = sorted(r.entail_by_rules(&Triple::new(x.clone(), type_.clone(), o.clone())));
             assert_eq!(sorted(r.entailments(&x, &type_, &o).collect()), want, "{x} a {c}");
         }
     }

@@ -146,16 +146,9 @@ impl Buffer {
 }
 
 impl WriteTx<'_> {
-    /// Adds a quad.
+    /// Adds a quad (a copy of it; [`WriteTx::put`] takes one the caller owns).
     pub fn insert<'b>(&mut self, quad: impl Into<QuadRef<'b>>) {
-        let quad = quad.into();
-        match &mut self.bulk {
-            Some(b) => b.insert(quad.into_owned()),
-            None => {
-                self.tx.insert(quad);
-                self.changed.push(quad.into_owned());
-            }
-        }
+        self.put(quad.into().into_owned());
     }
 
     /// Adds a quad the caller owns (no copy is made of it).
@@ -224,8 +217,8 @@ impl WriteTx<'_> {
         self.bulk.is_some()
     }
 
-    /// Inference output: written without being recorded as a change.
-    /// Adds an inferred quad the caller owns (see [`WriteTx::put_derived`]).
+    /// Adds an inferred quad the caller owns: inference output, written
+    /// without being recorded as a change.
     pub(crate) fn add_derived(&mut self, quad: Quad) {
         match &mut self.bulk {
             Some(b) => b.insert(quad),
@@ -235,14 +228,13 @@ impl WriteTx<'_> {
         }
     }
 
+    /// Adds (`insert`) or removes an inferred quad, without recording it
+    /// as a change.
     pub(crate) fn put_derived(&mut self, quad: QuadRef<'_>, insert: bool) {
-        match (&mut self.bulk, insert) {
-            (Some(b), true) => b.insert(quad.into_owned()),
-            (Some(_), false) => self.remove(quad),
-            (None, true) => {
-                self.tx.insert(quad);
-            }
-            (None, false) => {
+        match (insert, self.is_bulk()) {
+            (true, _) => self.add_derived(quad.into_owned()),
+            (false, true) => self.remove(quad),
+            (false, false) => {
                 self.tx.remove(quad);
             }
         }

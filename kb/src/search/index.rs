@@ -87,8 +87,7 @@ struct Notice {
 
 /// The search index of a knowledge base.
 pub struct SearchIndex {
-    /// Kept open for the life of the handle (the reader and writer refer to it).
-    #[allow(dead_code)]
+    /// The index (its tokenizers serve the snippets of a search).
     pub(super) index: Index,
     pub(super) reader: IndexReader,
     writer: Mutex<IndexWriter>,

@@ -144,8 +144,7 @@ impl SearchIndex {
             let w = stats.weight(&t)?.boost_by(*boost);
             flat_terms.push((t, w));
         }
-        let mut prefix_boosts = Vec::new();
-        scoring.tree.prefixes(1.0, &mut prefix_boosts);
+        let prefix_boosts = scoring.tree.prefixes();
         let covered: std::collections::HashSet<(tantivy::schema::Field, &str)> = flat.iter().map(|(f, t, _)| (*f, t.as_str())).collect();
         let one = tantivy::fieldnorm::FieldNormReader::constant(1, 1).fieldnorm_id(0);
         let scope_bias: Vec<Score> = ["published", "workspace", "org"]
@@ -198,8 +197,8 @@ impl SearchIndex {
             if let Some(deleted) = sf.deleted(segment) {
                 bits.and_not(&deleted);
             }
-            let mut counts = vec![0u32; sf.names.len()];
-            total += sf.count(&bits, &mut counts);
+            let (matches, counts) = sf.count(&bits);
+            total += matches;
             for (o, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
                 let (root, value) = &sf.names[o];
                 *facet_counts.entry((root.as_str(), value.as_str())).or_default() += u64::from(n);
@@ -327,10 +326,8 @@ impl SearchIndex {
         if !page.is_empty() {
             // As `SnippetGenerator::create` weighs the body's terms, from
             // the statistics this search has looked up already.
-            let mut texts = std::collections::BTreeSet::new();
-            scoring.tree.term_texts(f.body, &mut texts);
             let mut weights = std::collections::BTreeMap::new();
-            for text in texts {
+            for text in scoring.tree.term_texts(f.body) {
                 let n = stats.doc_freq(&term(f.body, text))?;
                 if n > 0 {
                     weights.insert(text.to_owned(), 1.0 / (1.0 + n as Score));

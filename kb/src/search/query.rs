@@ -8,12 +8,6 @@ use super::analysis::{self, fold};
 use super::documents::TaxonomySnapshot;
 use super::schema::Fields;
 use std::collections::{BTreeSet, HashMap};
-#[cfg(test)]
-use tantivy::Term;
-#[cfg(test)]
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-#[cfg(test)]
-use tantivy::schema::IndexRecordOption;
 
 /// Longest query text considered (longer input is cut, never refused).
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -123,35 +117,50 @@ pub enum Node {
 }
 
 impl Node {
+    /// Calls `visit` with every leaf (term or prefix) and the product of
+    /// its ancestors' boosts (as [`Node::to_query`] passes them down).
+    fn leaves<'a>(&'a self, boost: f32, visit: &mut impl FnMut(&'a Node, f32)) {
+        match self {
+            Node::Term(..) | Node::Prefix(..) => visit(self, boost),
+            Node::Boost(inner, b) => inner.leaves(boost * b, visit),
+            Node::DisMax(nodes, _) | Node::Any(nodes) | Node::All(nodes) => nodes.iter().for_each(|n| n.leaves(boost, visit)),
+        }
+    }
+
     /// The texts of the terms of `field` in the tree (prefixes excluded),
     /// as tantivy's `Query::query_terms` of [`Node::to_query`] gives them.
-    pub fn term_texts<'a>(&'a self, field: tantivy::schema::Field, out: &mut std::collections::BTreeSet<&'a str>) {
-        match self {
-            Node::Term(f, text, _) if *f == field => {
-                out.insert(text);
+    pub fn term_texts(&self, field: tantivy::schema::Field) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        self.leaves(1.0, &mut |leaf, _| {
+            if let Node::Term(f, text, _) = leaf
+                && *f == field
+            {
+                out.insert(text.as_str());
             }
-            Node::Term(..) | Node::Prefix(..) => {}
-            Node::Boost(inner, _) => inner.term_texts(field, out),
-            Node::DisMax(nodes, _) | Node::Any(nodes) | Node::All(nodes) => nodes.iter().for_each(|n| n.term_texts(field, out)),
-        }
+        });
+        out
     }
 
     /// The prefixes of the tree with the boost each scores (its own times
     /// its ancestors', as [`Node::to_query`] scores it when it decides a
     /// disjunction or stands alone).
-    pub fn prefixes<'a>(&'a self, boost: f32, out: &mut Vec<(tantivy::schema::Field, &'a str, f32)>) {
-        match self {
-            Node::Prefix(field, text, b) => out.push((*field, text, boost * b)),
-            Node::Term(..) => {}
-            Node::Boost(inner, b) => inner.prefixes(boost * b, out),
-            Node::DisMax(nodes, _) | Node::Any(nodes) | Node::All(nodes) => nodes.iter().for_each(|n| n.prefixes(boost, out)),
-        }
+    pub fn prefixes(&self) -> Vec<(tantivy::schema::Field, &str, f32)> {
+        let mut out = Vec::new();
+        self.leaves(1.0, &mut |leaf, boost| {
+            if let Node::Prefix(field, text, b) = leaf {
+                out.push((*field, text.as_str(), boost * b));
+            }
+        });
+        out
     }
 
     /// The tantivy query (the reference the candidates' scorer,
     /// `scoring::Eval`, is tested against).
     #[cfg(test)]
-    pub fn to_query(&self) -> Box<dyn Query> {
+    pub fn to_query(&self) -> Box<dyn tantivy::query::Query> {
+        use tantivy::Term;
+        use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, TermQuery};
+        use tantivy::schema::IndexRecordOption;
         match self {
             Node::Term(field, text, boost) => {
                 let q = TermQuery::new(Term::from_field_text(*field, text), IndexRecordOption::WithFreqs);

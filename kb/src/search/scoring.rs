@@ -556,10 +556,11 @@ impl SegmentFacets {
         Some(bits)
     }
 
-    /// Counts the facets of the documents of `docs` into `counts` (one per
-    /// facet ordinal); returns how many documents there are.
-    pub(super) fn count(&self, docs: &Bits, counts: &mut [u32]) -> usize {
+    /// How many documents `docs` holds, and how many of them have each
+    /// facet (by facet ordinal).
+    pub(super) fn count(&self, docs: &Bits) -> (usize, Vec<u32>) {
         let mut total = 0;
+        // One more counter for the padding of the rows.
         let mut tally = vec![0u32; self.names.len() + 1];
         let stride = self.stride;
         for (i, &word) in docs.0.iter().enumerate() {
@@ -577,10 +578,8 @@ impl SegmentFacets {
                 }
             }
         }
-        for (c, n) in counts.iter_mut().zip(tally) {
-            *c += n;
-        }
-        total
+        tally.truncate(self.names.len());
+        (total, tally)
     }
 }
 
@@ -661,9 +660,7 @@ mod tests {
             ),
             Node::Boost(Box::new(Node::All(vec![Node::Term(f.body, esenzione, 1.0), Node::Term(f.body, auto, 1.0)])), 0.35),
         ]);
-        let mut prefixes = Vec::new();
-        tree.prefixes(1.0, &mut prefixes);
-        assert_eq!(prefixes, vec![(f.title_raw, "au", 1.8 * 0.3)]);
+        assert_eq!(tree.prefixes(), vec![(f.title_raw, "au", 1.8 * 0.3)]);
 
         let expected: HashMap<DocAddress, Score> =
             searcher.search(&*tree.to_query(), &TopDocs::with_limit(10)).unwrap().into_iter().map(|(s, a)| (a, s)).collect();
