@@ -192,6 +192,7 @@ fn write_rows(
     // A bulk write when every row is new (a first load, the common case);
     // rows over existing items make it run again as a transaction.
     bulk_transaction(kb, path, opts.dry_run, opts.strict, report, |w, report| {
+        w.reserve_items(rows.len());
         let mut areas = areas0.clone();
         let mut audiences = audiences0.clone();
         let mut batch: Option<NamedNode> = None;

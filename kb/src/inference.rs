@@ -29,7 +29,7 @@ use crate::roles::Graph;
 use crate::store::Kb;
 use crate::write::{WriteTx, in_graphs};
 use ontologies::vocab::{owl, rdf, rdfs, xsd};
-use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term, TermRef, Triple};
 use oxigraph::store::Transaction;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -55,9 +55,9 @@ pub struct Reasoner {
     /// triple `PROBE_S p PROBE_O` (index 0) and `PROBE_S p PROBE_LITERAL`
     /// (index 1): the entailments of any triple, with the probes replaced
     /// by its subject and object ([`Reasoner::entailments`]).
-    templates: HashMap<NamedNode, [Vec<Triple>; 2]>,
+    templates: HashMap<String, [Vec<Triple>; 2]>,
     /// Per class, what `PROBE_S rdf:type class` entails.
-    type_templates: HashMap<NamedNode, Vec<Triple>>,
+    type_templates: HashMap<String, Vec<Triple>>,
 }
 
 const PROBE_S: &str = "urn:centralino:probe:x";
@@ -172,8 +172,11 @@ impl Reasoner {
                 (p, [with_node, with_literal])
             })
             .collect();
-        r.type_templates =
-            r.superclasses.keys().map(|c| (c.clone(), r.entail_by_rules(&Triple::new(x.clone(), nn(rdf::TYPE), c.clone())))).collect();
+        r.type_templates = r
+            .superclasses
+            .keys()
+            .map(|c| (c.as_str().to_owned(), r.entail_by_rules(&Triple::new(x.clone(), nn(rdf::TYPE), c.clone()))))
+            .collect();
         for (p, [out, _]) in &templates {
             if r.family.contains(p) || out.iter().any(|t| r.family.contains(&t.predicate)) {
                 r.feeds_family.insert(p.clone());
@@ -185,7 +188,7 @@ impl Reasoner {
                 r.object_side.insert(p.clone(), mentions_subject);
             }
         }
-        r.templates = templates;
+        r.templates = templates.into_iter().map(|(p, t)| (p.into_string(), t)).collect();
         r
     }
 
@@ -200,47 +203,46 @@ impl Reasoner {
     /// (no search per triple; a triple without entailments costs a lookup).
     pub fn entailments<'s>(
         &'s self,
-        subject: &'s NamedOrBlankNode,
-        predicate: &'s NamedNode,
-        object: &'s Term,
+        subject: NamedOrBlankNodeRef<'s>,
+        predicate: NamedNodeRef<'s>,
+        object: TermRef<'s>,
     ) -> impl Iterator<Item = Triple> + 's {
-        let object_node: Option<NamedOrBlankNode> = match object {
-            Term::NamedNode(n) => Some(n.clone().into()),
-            Term::BlankNode(b) => Some(b.clone().into()),
+        let object_node: Option<NamedOrBlankNodeRef<'s>> = match object {
+            TermRef::NamedNode(n) => Some(n.into()),
+            TermRef::BlankNode(b) => Some(b.into()),
             _ => None,
         };
         let templates = if predicate.as_str() == rdf::TYPE {
             match object {
-                Term::NamedNode(c) => self.type_templates.get(c),
+                TermRef::NamedNode(c) => self.type_templates.get(c.as_str()),
                 _ => None,
             }
         } else {
-            self.templates.get(predicate).map(|t| if object_node.is_some() { &t[0] } else { &t[1] })
+            self.templates.get(predicate.as_str()).map(|t| if object_node.is_some() { &t[0] } else { &t[1] })
         };
         let is_probe = |n: &NamedNode, probe: &str| n.as_str() == probe;
         templates.into_iter().flatten().filter_map(move |t| {
-            let s = match &t.subject {
-                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_S) => subject.clone(),
-                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_O) => object_node.clone()?,
-                other => other.clone(),
+            let s: NamedOrBlankNodeRef<'_> = match &t.subject {
+                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_S) => subject,
+                NamedOrBlankNode::NamedNode(n) if is_probe(n, PROBE_O) => object_node?,
+                other => other.as_ref(),
             };
-            let o = match &t.object {
-                Term::NamedNode(n) if is_probe(n, PROBE_S) => subject.clone().into(),
-                Term::NamedNode(n) if is_probe(n, PROBE_O) => object.clone(),
-                Term::Literal(l) if l.value() == PROBE_LITERAL => object.clone(),
-                other => other.clone(),
+            let o: TermRef<'_> = match &t.object {
+                Term::NamedNode(n) if is_probe(n, PROBE_S) => subject.into(),
+                Term::NamedNode(n) if is_probe(n, PROBE_O) => object,
+                Term::Literal(l) if l.value() == PROBE_LITERAL => object,
+                other => other.as_ref(),
             };
-            let derived = Triple::new(s, t.predicate.clone(), o);
             // As `entail`, never the triple itself (a symmetric triple
             // from a node to itself).
-            let itself = &derived.subject == subject && &derived.predicate == predicate && &derived.object == object;
-            (!itself).then_some(derived)
+            let itself = s == subject && t.predicate.as_ref() == predicate && o == object;
+            (!itself).then(|| Triple::new(s.into_owned(), t.predicate.clone(), o.into_owned()))
         })
     }
 
     /// The local entailments of one triple, as [`Reasoner::entailments`].
     pub fn entail(&self, t: &Triple) -> Vec<Triple> {
-        self.entailments(&t.subject, &t.predicate, &t.object).collect()
+        self.entailments(t.subject.as_ref(), t.predicate.as_ref(), t.object.as_ref()).collect()
     }
 
     /// The local entailments of one triple (without the triple itself):
@@ -489,9 +491,9 @@ pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<(
     };
     let mut derived: HashSet<Triple> = HashSet::new();
     let mut family_touched = false;
-    for q in buffer.live().filter(|q| in_graphs(q, &inputs)) {
-        family_touched |= r.feeds_family.contains(&q.predicate);
-        derived.extend(r.entailments(&q.subject, &q.predicate, &q.object).filter(|e| !r.is_family(&e.predicate)));
+    for q in buffer.live().filter(|q| in_graphs(*q, &inputs)) {
+        family_touched |= r.feeds_family.iter().any(|p| p.as_ref() == q.predicate);
+        derived.extend(r.entailments(q.subject, q.predicate, q.object).filter(|e| !r.is_family(&e.predicate)));
     }
     if family_touched {
         let mut seeds: HashSet<Triple> = HashSet::new();
@@ -512,8 +514,8 @@ pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<(
                 }
             }
         }
-        for q in buffer.live().filter(|q| in_graphs(q, &inputs) && r.feeds_family.contains(&q.predicate)) {
-            seed(Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone()));
+        for q in buffer.live().filter(|q| in_graphs(*q, &inputs) && r.feeds_family.iter().any(|p| p.as_ref() == q.predicate)) {
+            seed(Triple::new(q.subject.into_owned(), q.predicate.into_owned(), q.object.into_owned()));
         }
         let closure = family_closure(r, seeds);
         let inferred = kb.graph(Graph::Inferred);
@@ -547,7 +549,7 @@ pub(crate) fn recompute_all(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> 
     let mut out: HashSet<Triple> = HashSet::new();
     for g in input_graphs(kb) {
         for q in tx.quads(None, None, None, Some(g.into()))? {
-            out.extend(r.entailments(&q.subject, &q.predicate, &q.object).filter(|e| !r.is_family(&e.predicate)));
+            out.extend(r.entailments(q.subject.as_ref(), q.predicate.as_ref(), q.object.as_ref()).filter(|e| !r.is_family(&e.predicate)));
         }
     }
     for p in &r.family {
@@ -611,7 +613,7 @@ mod tests {
         for p in predicates.iter().chain([&n("other"), &nn(rdfs::LABEL).into_owned()]) {
             for o in &objects {
                 let want = sorted(r.entail_by_rules(&Triple::new(x.clone(), p.clone(), o.clone())));
-                let got = sorted(r.entailments(&x, p, o).collect());
+                let got = sorted(r.entailments(x.as_ref(), p.as_ref(), o.as_ref()).collect());
                 assert_eq!(got, want, "{x} {p} {o}");
             }
         }
@@ -619,7 +621,7 @@ mod tests {
         for c in classes.iter().chain([&n("Unknown")]) {
             let o = Term::from(c.clone());
             let want = sorted(r.entail_by_rules(&Triple::new(x.clone(), type_.clone(), o.clone())));
-            assert_eq!(sorted(r.entailments(&x, &type_, &o).collect()), want, "{x} a {c}");
+            assert_eq!(sorted(r.entailments(x.as_ref(), type_.as_ref(), o.as_ref()).collect()), want, "{x} a {c}");
         }
     }
 

@@ -240,7 +240,7 @@ impl Kb {
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
-        let mut touched = self.touched(&w.changed);
+        let mut touched = self.touched(w.changed.iter().map(Quad::as_ref));
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit().map_err(Error::from)?;
@@ -297,8 +297,8 @@ impl Kb {
             let tax = self.graph(Graph::Taxonomy);
             buffer
                 .live()
-                .find(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax))
-                .cloned()
+                .find(|q| matches!(q.graph_name, oxigraph::model::GraphNameRef::NamedNode(g) if g == org || g == tax))
+                .map(oxigraph::model::QuadRef::into_owned)
         };
         let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
         let mut touched = self.touched(buffer.live());
@@ -380,7 +380,7 @@ impl Kb {
     }
 
     /// What a set of changed quads means for search.
-    fn touched<'q>(&self, changed: impl IntoIterator<Item = &'q Quad>) -> crate::search::Touched {
+    fn touched<'q>(&self, changed: impl IntoIterator<Item = oxigraph::model::QuadRef<'q>>) -> crate::search::Touched {
         let mut t = crate::search::Touched::default();
         let published = self.graph(Graph::KbPublished);
         let ws = self.graph(Graph::KbWorkspace);
@@ -390,23 +390,23 @@ impl Kb {
         let offices = format!("{}id/office/", self.inner.config.base_iri);
         let people = format!("{}id/person/", self.inner.config.base_iri);
         for q in changed {
-            let oxigraph::model::GraphName::NamedNode(g) = &q.graph_name else { continue };
-            let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &q.subject else { continue };
+            let oxigraph::model::GraphNameRef::NamedNode(g) = q.graph_name else { continue };
+            let oxigraph::model::NamedOrBlankNodeRef::NamedNode(s) = q.subject else { continue };
             let s = s.as_str();
-            if g.as_ref() == published || g.as_ref() == ws {
+            if g == published || g == ws {
                 if let Some(rest) = s.strip_prefix(&items) {
                     let id = rest.split('/').next().unwrap_or_default();
                     if !id.is_empty() {
                         t.items.insert(id.to_owned());
                     }
                 }
-            } else if g.as_ref() == org {
+            } else if g == org {
                 if let Some(code) = s.strip_prefix(&offices) {
                     t.offices.insert(code.to_owned());
                 } else if let Some(n) = s.strip_prefix(&people) {
                     t.people.insert(n.to_owned());
                 }
-            } else if g.as_ref() == tax {
+            } else if g == tax {
                 t.concepts.insert(s.to_owned());
             }
         }

@@ -16,9 +16,10 @@
 
 use crate::error::{Error, Result};
 use crate::rdf::Reader;
-use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
+use hashbrown::{DefaultHashBuilder, HashMap, HashSet, HashTable};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term, TermRef};
 use oxigraph::store::Transaction;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// One open write: every insert and removal goes through it, and the
 /// whole is committed at once by [`Kb::write`](crate::Kb::write).
@@ -51,13 +52,89 @@ impl<'a> WriteTx<'a> {
 /// workspace record, its first revision, its inferences.
 const QUADS_PER_ITEM: usize = 40;
 
+/// The id of a term interned in a [`Buffer`].
+type Id = u32;
+
+/// In a buffered quad's predicate slot: the quad was removed. In its graph
+/// slot: the default graph.
+const NONE: Id = Id::MAX;
+
+/// The terms of a bulk write, each stored once: a buffered quad is four
+/// ids into this table. A whole-workbook import names the same graphs,
+/// predicates, classes, concepts and offices millions of times; interning
+/// keeps the buffer a fraction of the size of the quads it holds, and the
+/// domain code's freshly allocated quads are freed as soon as they are
+/// interned instead of piling up (on this machine first-touching fresh
+/// memory costs 0.3–1 s per GiB).
+#[derive(Default)]
+struct Terms {
+    list: Vec<Term>,
+    /// Ids by the hash of their term.
+    index: HashTable<Id>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Terms {
+    fn find(&self, t: TermRef<'_>) -> Option<Id> {
+        let hash = self.hasher.hash_one(t);
+        self.index.find(hash, |&i| self.list[i as usize].as_ref() == t).copied()
+    }
+
+    fn intern(&mut self, t: Term) -> Id {
+        let hash = self.hasher.hash_one(t.as_ref());
+        if let Some(&i) = self.index.find(hash, |&i| self.list[i as usize] == t) {
+            return i;
+        }
+        let i = Id::try_from(self.list.len()).unwrap_or(NONE);
+        self.list.push(t);
+        let (list, hasher) = (&self.list, &self.hasher);
+        self.index.insert_unique(hash, i, |&j| hasher.hash_one(list[j as usize].as_ref()));
+        i
+    }
+
+    fn intern_graph(&mut self, g: GraphName) -> Id {
+        match g {
+            GraphName::DefaultGraph => NONE,
+            GraphName::NamedNode(n) => self.intern(n.into()),
+            GraphName::BlankNode(b) => self.intern(b.into()),
+        }
+    }
+
+    fn find_graph(&self, g: GraphNameRef<'_>) -> Option<Id> {
+        match g {
+            GraphNameRef::DefaultGraph => Some(NONE),
+            GraphNameRef::NamedNode(n) => self.find(n.into()),
+            GraphNameRef::BlankNode(b) => self.find(b.into()),
+        }
+    }
+
+    /// A buffered quad as a quad (`None` when it was removed).
+    fn quad(&self, q: &[Id; 4]) -> Option<QuadRef<'_>> {
+        let node = |id: Id| match self.list.get(id as usize)? {
+            Term::NamedNode(n) => Some(NamedOrBlankNodeRef::from(n.as_ref())),
+            Term::BlankNode(b) => Some(b.as_ref().into()),
+            _ => None,
+        };
+        let Term::NamedNode(predicate) = self.list.get(q[1] as usize)? else {
+            return None;
+        };
+        let graph = match q[3] {
+            NONE => GraphNameRef::DefaultGraph,
+            g => node(g)?.into(),
+        };
+        Some(QuadRef::new(node(q[0])?, predicate.as_ref(), self.list.get(q[2] as usize)?.as_ref(), graph))
+    }
+}
+
 /// Quads inserted by a bulk write, indexed by subject for the reads the
 /// domain code makes while writing (does this item exist, is this concept
 /// typed, what did this row just write).
 #[derive(Default)]
 pub(crate) struct Buffer {
-    quads: Vec<Option<Quad>>,
-    by_subject: HashMap<NamedOrBlankNode, Vec<u32>>,
+    terms: Terms,
+    /// Subject, predicate, object and graph of each quad, in insertion order.
+    quads: Vec<[Id; 4]>,
+    by_subject: HashMap<Id, Vec<u32>>,
     /// Set when the write tried to remove a stored quad.
     pub(crate) needs_transaction: Option<String>,
     /// Stored quads already found present (a bulk write only adds, so they
@@ -66,13 +143,25 @@ pub(crate) struct Buffer {
 }
 
 impl Buffer {
-    fn positions<'s>(&'s self, quad: QuadRef<'s>) -> impl Iterator<Item = usize> + 's {
-        self.by_subject
-            .get(&quad.subject.into_owned())
-            .into_iter()
-            .flatten()
-            .map(|&i| i as usize)
-            .filter(move |&i| self.quads[i].as_ref().is_some_and(|q| q.as_ref() == quad))
+    /// The ids of a quad's terms, if they are all interned.
+    fn ids(&self, quad: QuadRef<'_>) -> Option<[Id; 4]> {
+        Some([
+            self.terms.find(quad.subject.into())?,
+            self.terms.find(quad.predicate.into())?,
+            self.terms.find(quad.object)?,
+            self.terms.find_graph(quad.graph_name)?,
+        ])
+    }
+
+    fn rows_of(&self, subject: Id) -> impl Iterator<Item = usize> + '_ {
+        self.by_subject.get(&subject).into_iter().flatten().map(|&i| i as usize)
+    }
+
+    fn positions(&self, quad: QuadRef<'_>) -> Vec<usize> {
+        let Some(ids) = self.ids(quad) else {
+            return Vec::new();
+        };
+        self.rows_of(ids[0]).filter(|&i| self.quads[i] == ids).collect()
     }
 
     /// Adds a quad. Duplicates are not looked for here (a subject such as
@@ -80,37 +169,58 @@ impl Buffer {
     /// make the write quadratic): reads deduplicate, and so does the bulk
     /// loader.
     pub(crate) fn insert(&mut self, quad: Quad) {
+        let Quad { subject, predicate, object, graph_name } = quad;
+        let ids = [
+            self.terms.intern(subject.into()),
+            self.terms.intern(predicate.into()),
+            self.terms.intern(object),
+            self.terms.intern_graph(graph_name),
+        ];
         let i = u32::try_from(self.quads.len()).unwrap_or(u32::MAX);
-        self.by_subject.entry(quad.subject.clone()).or_default().push(i);
-        self.quads.push(Some(quad));
+        self.by_subject.entry(ids[0]).or_default().push(i);
+        self.quads.push(ids);
     }
 
     /// Removes a buffered quad (every copy); `false` when it was not buffered.
     fn remove(&mut self, quad: QuadRef<'_>) -> bool {
-        let found: Vec<usize> = self.positions(quad).collect();
+        let found = self.positions(quad);
         for &i in &found {
-            self.quads[i] = None;
+            self.quads[i][1] = NONE;
         }
         !found.is_empty()
     }
 
     fn contains(&self, quad: QuadRef<'_>) -> bool {
-        self.positions(quad).next().is_some()
+        !self.positions(quad).is_empty()
+    }
+
+    /// Whether `s` has a quad in `g`.
+    fn describes(&self, s: NamedNodeRef<'_>, g: NamedNodeRef<'_>) -> bool {
+        let (Some(s), Some(g)) = (self.terms.find(s.into()), self.terms.find(g.into())) else {
+            return false;
+        };
+        self.rows_of(s).any(|i| self.quads[i][1] != NONE && self.quads[i][3] == g)
     }
 
     /// The live quads, in insertion order.
-    pub(crate) fn live(&self) -> impl Iterator<Item = &Quad> {
-        self.quads.iter().flatten()
+    pub(crate) fn live(&self) -> impl Iterator<Item = QuadRef<'_>> {
+        self.quads.iter().filter_map(|q| self.terms.quad(q))
     }
 
+    /// The live quads, owned, in insertion order (each made as it is
+    /// taken: the buffer never holds them all).
     pub(crate) fn into_quads(self) -> impl Iterator<Item = Quad> {
-        self.quads.into_iter().flatten()
+        let Self { terms, quads, .. } = self;
+        quads.into_iter().filter_map(move |q| terms.quad(&q).map(QuadRef::into_owned))
     }
 
     /// Makes room for `n` more quads (a bulk write that knows its size
     /// grows its buffer once, not by doubling).
     pub(crate) fn reserve(&mut self, n: usize) {
         self.quads.reserve(n);
+        // About one new term in three quads, one new subject in twenty.
+        self.terms.list.reserve(n / 3);
+        self.by_subject.reserve(n / 20);
     }
 
     fn matching(
@@ -120,28 +230,23 @@ impl Buffer {
         object: Option<TermRef<'_>>,
         graph: Option<GraphNameRef<'_>>,
     ) -> Vec<Quad> {
-        let fits = |q: &Quad| {
-            predicate.is_none_or(|p| q.predicate.as_ref() == p)
-                && object.is_none_or(|o| q.object.as_ref() == o)
-                && graph.is_none_or(|g| q.graph_name.as_ref() == g)
+        // A pattern term that was never interned matches nothing here.
+        let (Some(s), Some(p), Some(o), Some(g)) = (
+            subject.map_or(Some(None), |s| self.terms.find(s.into()).map(Some)),
+            predicate.map_or(Some(None), |p| self.terms.find(p.into()).map(Some)),
+            object.map_or(Some(None), |o| self.terms.find(o).map(Some)),
+            graph.map_or(Some(None), |g| self.terms.find_graph(g).map(Some)),
+        ) else {
+            return Vec::new();
         };
-        let mut out: Vec<Quad> = match subject {
-            Some(s) => self
-                .by_subject
-                .get(&s.into_owned())
-                .into_iter()
-                .flatten()
-                .filter_map(|&i| self.quads[i as usize].as_ref())
-                .filter(|q| fits(q))
-                .cloned()
-                .collect(),
-            None => self.live().filter(|q| fits(q)).cloned().collect(),
+        let fits = |q: &[Id; 4]| q[1] != NONE && p.is_none_or(|p| q[1] == p) && o.is_none_or(|o| q[2] == o) && g.is_none_or(|g| q[3] == g);
+        let mut seen: HashSet<[Id; 4]> = HashSet::new();
+        let mut keep = |q: &[Id; 4]| fits(q) && seen.insert(*q);
+        let rows: Vec<&[Id; 4]> = match s {
+            Some(s) => self.rows_of(s).map(|i| &self.quads[i]).filter(|q| keep(q)).collect(),
+            None => self.quads.iter().filter(|q| keep(q)).collect(),
         };
-        if out.len() > 1 {
-            let mut seen = std::collections::HashSet::new();
-            out.retain(|q| seen.insert(q.clone()));
-        }
-        out
+        rows.into_iter().filter_map(|q| self.terms.quad(q).map(QuadRef::into_owned)).collect()
     }
 }
 
@@ -274,13 +379,7 @@ impl Reader for WriteTx<'_> {
 
     fn describes(&self, s: NamedNodeRef<'_>, g: NamedNodeRef<'_>) -> Result<bool> {
         self.check_bulk()?;
-        if let Some(b) = &self.bulk
-            && b.by_subject
-                .get(&NamedOrBlankNode::from(s.into_owned()))
-                .into_iter()
-                .flatten()
-                .any(|&i| b.quads[i as usize].as_ref().is_some_and(|q| q.graph_name.as_ref() == GraphNameRef::from(g)))
-        {
+        if self.bulk.as_ref().is_some_and(|b| b.describes(s, g)) {
             return Ok(true);
         }
         Ok(self.tx.quads_for_pattern(Some(s.into()), None, None, Some(g.into())).next().transpose()?.is_some())
@@ -304,6 +403,6 @@ impl Reader for WriteTx<'_> {
 }
 
 /// Whether a quad is in one of `graphs`.
-pub(crate) fn in_graphs(q: &Quad, graphs: &[NamedNodeRef<'_>]) -> bool {
-    matches!(&q.graph_name, GraphName::NamedNode(g) if graphs.contains(&g.as_ref()))
+pub(crate) fn in_graphs(q: QuadRef<'_>, graphs: &[NamedNodeRef<'_>]) -> bool {
+    matches!(q.graph_name, GraphNameRef::NamedNode(g) if graphs.contains(&g))
 }
