@@ -27,7 +27,7 @@ use crate::error::Result;
 use crate::rdf::{Reader, nn};
 use crate::roles::Graph;
 use crate::store::Kb;
-use crate::write::{WriteTx, in_graphs};
+use crate::write::{Buffer, Id, WriteTx, in_graphs};
 use ontologies::vocab::{owl, rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term, TermRef, Triple};
 use oxigraph::store::Transaction;
@@ -486,15 +486,72 @@ pub(crate) fn apply_changes(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>, cha
 /// write is marked as needing a transaction.
 pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<()> {
     let inputs = input_graphs(kb);
-    let Some(buffer) = w.bulk.as_ref() else {
+    let Some(buffer) = w.bulk.as_mut() else {
         return Ok(());
     };
-    let mut derived: HashSet<Triple> = HashSet::new();
+    // The local entailments, in the buffer's ids: each template is made
+    // once per predicate (per class for rdf:type) and then instantiated
+    // per quad without allocating.
+    let input_ids: Vec<Id> = inputs.iter().filter_map(|g| buffer.find((*g).into())).collect();
+    let type_id = buffer.find(nn(rdf::TYPE).into());
+    let key = |b: &Buffer, q: &[Id; 4]| -> Option<TemplateKey> {
+        if !input_ids.contains(&q[3]) {
+            return None;
+        }
+        match b.term(q[2])? {
+            Term::NamedNode(_) if Some(q[1]) == type_id => Some(TemplateKey::Type(q[2])),
+            Term::NamedNode(_) | Term::BlankNode(_) => Some(TemplateKey::Predicate(q[1], true)),
+            _ => Some(TemplateKey::Predicate(q[1], false)),
+        }
+    };
+    let keys: hashbrown::HashSet<TemplateKey> = buffer.id_quads().filter_map(|q| key(buffer, &q)).collect();
     let mut family_touched = false;
-    for q in buffer.live().filter(|q| in_graphs(*q, &inputs)) {
-        family_touched |= r.feeds_family.iter().any(|p| p.as_ref() == q.predicate);
-        derived.extend(r.entailments(q.subject, q.predicate, q.object).filter(|e| !r.is_family(&e.predicate)));
+    let mut compiled: hashbrown::HashMap<TemplateKey, Vec<[Slot; 3]>> = hashbrown::HashMap::with_capacity(keys.len());
+    for k in keys {
+        let (p, templates) = match k {
+            TemplateKey::Type(c) => {
+                let Some(Term::NamedNode(c)) = buffer.term(c) else { continue };
+                (nn(rdf::TYPE).into_owned(), r.type_templates.get(c.as_str()))
+            }
+            TemplateKey::Predicate(p, node) => {
+                let Some(Term::NamedNode(p)) = buffer.term(p).cloned() else { continue };
+                // rdf:type with an object that is not a class entails nothing.
+                let t = (p.as_str() != rdf::TYPE).then(|| r.templates.get(p.as_str())).flatten().map(|t| if node { &t[0] } else { &t[1] });
+                (p, t)
+            }
+        };
+        family_touched |= r.feeds_family.contains(&p);
+        let slots = templates
+            .into_iter()
+            .flatten()
+            .filter(|t| !r.is_family(&t.predicate))
+            .map(|t| {
+                [
+                    Slot::of(buffer, t.subject.as_ref().into()),
+                    Slot::Const(buffer.intern(t.predicate.clone().into())),
+                    Slot::of(buffer, t.object.as_ref()),
+                ]
+            })
+            .collect();
+        compiled.insert(k, slots);
     }
+    let mut derived: hashbrown::HashSet<[Id; 3]> = hashbrown::HashSet::new();
+    for q in buffer.id_quads() {
+        let Some(slots) = key(buffer, &q).and_then(|k| compiled.get(&k)) else { continue };
+        let object_is_node = matches!(buffer.term(q[2]), Some(Term::NamedNode(_) | Term::BlankNode(_)));
+        for t in slots {
+            // The object as a subject only when it is a node, as `entailments`.
+            if t[0] == Slot::O && !object_is_node {
+                continue;
+            }
+            let d = t.map(|slot| slot.fill(q[0], q[2]));
+            // Never the triple itself (a symmetric triple from a node to itself).
+            if d != [q[0], q[1], q[2]] {
+                derived.insert(d);
+            }
+        }
+    }
+    let mut extra: Vec<Triple> = Vec::new();
     if family_touched {
         let mut seeds: HashSet<Triple> = HashSet::new();
         let mut seed = |t: Triple| {
@@ -531,14 +588,58 @@ pub(crate) fn apply_bulk(kb: &Kb, r: &Reasoner, w: &mut WriteTx<'_>) -> Result<(
             return Ok(());
         }
         for t in closure.difference(&stored) {
-            derived.extend(r.entail(t).into_iter().filter(|e| !r.is_family(&e.predicate)));
-            derived.insert(t.clone());
+            extra.extend(r.entail(t).into_iter().filter(|e| !r.is_family(&e.predicate)));
+            extra.push(t.clone());
         }
     }
-    for t in derived {
-        w.add_derived(in_inferred(kb, t));
+    let Some(buffer) = w.bulk.as_mut() else {
+        return Ok(());
+    };
+    for t in extra {
+        derived.insert([buffer.intern(t.subject.into()), buffer.intern(t.predicate.into()), buffer.intern(t.object)]);
+    }
+    let graph = buffer.intern(kb.graph(Graph::Inferred).into_owned().into());
+    buffer.reserve(derived.len());
+    for [s, p, o] in derived {
+        buffer.push_ids([s, p, o, graph]);
     }
     Ok(())
+}
+
+/// What a bulk write's template is made for: a predicate with a node or a
+/// literal object, or rdf:type with a class.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum TemplateKey {
+    Predicate(Id, bool),
+    Type(Id),
+}
+
+/// A position of a template triple, in a bulk write's ids: the triple's
+/// subject, its object, or a constant.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    S,
+    O,
+    Const(Id),
+}
+
+impl Slot {
+    fn of(buffer: &mut Buffer, t: TermRef<'_>) -> Self {
+        match t {
+            TermRef::NamedNode(n) if n.as_str() == PROBE_S => Self::S,
+            TermRef::NamedNode(n) if n.as_str() == PROBE_O => Self::O,
+            TermRef::Literal(l) if l.value() == PROBE_LITERAL => Self::O,
+            other => Self::Const(buffer.intern(other.into_owned())),
+        }
+    }
+
+    fn fill(self, s: Id, o: Id) -> Id {
+        match self {
+            Self::S => s,
+            Self::O => o,
+            Self::Const(c) => c,
+        }
+    }
 }
 
 /// Recomputes the whole inferred graph from scratch.

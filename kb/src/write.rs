@@ -53,7 +53,7 @@ impl<'a> WriteTx<'a> {
 const QUADS_PER_ITEM: usize = 40;
 
 /// The id of a term interned in a [`Buffer`].
-type Id = u32;
+pub(crate) type Id = u32;
 
 /// In a buffered quad's predicate slot: the quad was removed. In its graph
 /// slot: the default graph.
@@ -176,9 +176,34 @@ impl Buffer {
             self.terms.intern(object),
             self.terms.intern_graph(graph_name),
         ];
+        self.push_ids(ids);
+    }
+
+    /// Adds a quad given by the ids of its terms.
+    pub(crate) fn push_ids(&mut self, ids: [Id; 4]) {
         let i = u32::try_from(self.quads.len()).unwrap_or(u32::MAX);
         self.by_subject.entry(ids[0]).or_default().push(i);
         self.quads.push(ids);
+    }
+
+    /// The id of a term (added to the table when new).
+    pub(crate) fn intern(&mut self, t: Term) -> Id {
+        self.terms.intern(t)
+    }
+
+    /// The id of a term, if it is in the table.
+    pub(crate) fn find(&self, t: TermRef<'_>) -> Option<Id> {
+        self.terms.find(t)
+    }
+
+    /// The term of an id.
+    pub(crate) fn term(&self, id: Id) -> Option<&Term> {
+        self.terms.list.get(id as usize)
+    }
+
+    /// The live quads, as the ids of subject, predicate, object and graph.
+    pub(crate) fn id_quads(&self) -> impl Iterator<Item = [Id; 4]> + '_ {
+        self.quads.iter().copied().filter(|q| q[1] != NONE)
     }
 
     /// Removes a buffered quad (every copy); `false` when it was not buffered.

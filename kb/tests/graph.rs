@@ -215,10 +215,33 @@ fn bulk_writes_infer_like_a_full_recomputation() {
                 ..Default::default()
             };
             let concept = t.kb.create_concept_in(w, &t.admin, &new)?;
+            // An office under an existing one (transitive
+            // org:subOrganizationOf and its inverse) with a member
+            // (org:memberOf and its inverse), named by some items.
+            let office = kb::Office {
+                code: "DIP2-TRIB-ESE".into(),
+                name: "Ufficio esenzioni".into(),
+                parent: Some("DIP2-TRIB".into()),
+                email: Some("esenzioni@regione.example".into()),
+                ..Default::default()
+            };
+            t.kb.upsert_office_in(w, &t.admin, &office)?;
+            let person = kb::Person {
+                staff_number: "M2002".into(),
+                given_name: "Anna".into(),
+                family_name: "Neri".into(),
+                office: Some("DIP2-TRIB-ESE".into()),
+                ..Default::default()
+            };
+            t.kb.upsert_person_in(w, &t.admin, &person)?;
             let mut ids = Vec::new();
             for i in 0..20 {
                 let mut c = t.content(&format!("Voce {i}"));
                 c.concept = Some(concept.clone());
+                if i % 2 == 0 {
+                    c.office = Some(t.kb.office_iri("DIP2-TRIB-ESE").as_str().into());
+                    c.person = Some(t.kb.person_iri("M2002").as_str().into());
+                }
                 ids.push(t.kb.create_item_in(w, &t.admin, None, &c, kb::State::Published, None)?);
             }
             Ok((concept, ids))
