@@ -289,9 +289,9 @@ impl Kb {
             drop(guard);
             return self.write(f);
         }
-        // The buffer's quads go to the loader as they are (no second copy).
+        // The loader takes the buffer's quads made from their ids one by one.
         let buffer = w.bulk.take().unwrap_or_default();
-        let count = buffer.live().count();
+        let count = buffer.len();
         let views_hit = {
             let org = self.graph(Graph::Org);
             let tax = self.graph(Graph::Taxonomy);

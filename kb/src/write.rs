@@ -157,11 +157,8 @@ impl Buffer {
         self.by_subject.get(&subject).into_iter().flatten().map(|&i| i as usize)
     }
 
-    fn positions(&self, quad: QuadRef<'_>) -> Vec<usize> {
-        let Some(ids) = self.ids(quad) else {
-            return Vec::new();
-        };
-        self.rows_of(ids[0]).filter(|&i| self.quads[i] == ids).collect()
+    fn positions(&self, quad: QuadRef<'_>) -> impl Iterator<Item = usize> + '_ {
+        self.ids(quad).into_iter().flat_map(move |ids| self.rows_of(ids[0]).filter(move |&i| self.quads[i] == ids))
     }
 
     /// Adds a quad. Duplicates are not looked for here (a subject such as
@@ -196,6 +193,11 @@ impl Buffer {
         self.terms.find(t)
     }
 
+    /// A quad given by ids, as a quad (`None` when it was removed).
+    pub(crate) fn quad(&self, ids: &[Id; 4]) -> Option<QuadRef<'_>> {
+        self.terms.quad(ids)
+    }
+
     /// The term of an id.
     pub(crate) fn term(&self, id: Id) -> Option<&Term> {
         self.terms.list.get(id as usize)
@@ -208,7 +210,7 @@ impl Buffer {
 
     /// Removes a buffered quad (every copy); `false` when it was not buffered.
     fn remove(&mut self, quad: QuadRef<'_>) -> bool {
-        let found = self.positions(quad);
+        let found: Vec<usize> = self.positions(quad).collect();
         for &i in &found {
             self.quads[i][1] = NONE;
         }
@@ -216,7 +218,7 @@ impl Buffer {
     }
 
     fn contains(&self, quad: QuadRef<'_>) -> bool {
-        !self.positions(quad).is_empty()
+        self.positions(quad).next().is_some()
     }
 
     /// Whether `s` has a quad in `g`.
@@ -225,6 +227,11 @@ impl Buffer {
             return false;
         };
         self.rows_of(s).any(|i| self.quads[i][1] != NONE && self.quads[i][3] == g)
+    }
+
+    /// How many quads are live.
+    pub(crate) fn len(&self) -> usize {
+        self.id_quads().count()
     }
 
     /// The live quads, in insertion order.
