@@ -1,7 +1,7 @@
 //! The inferences of a bulk write, computed in the write buffer's ids.
 
 use super::reasoner::Slot;
-use super::{Reasoner, family_closure, in_inferred, input_graphs};
+use super::{Reasoner, add_seed, family_closure, in_inferred, input_graphs, stored_family};
 use crate::error::Result;
 use crate::rdf::{Reader, nn};
 use crate::roles::Graph;
@@ -128,34 +128,18 @@ enum Growth {
 /// that feed it, against the family triples stored in `inferred`.
 fn family_growth(kb: &Kb, r: &Reasoner, tx: &Transaction<'_>, buffer: &Buffer, inputs: &[NamedNodeRef<'_>]) -> Result<Growth> {
     let mut seeds: HashSet<Triple> = HashSet::new();
-    let mut seed = |t: Triple| {
-        for e in r.entail(&t) {
-            if r.is_family(&e.predicate) {
-                seeds.insert(e);
-            }
-        }
-        if r.is_family(&t.predicate) {
-            seeds.insert(t);
-        }
-    };
     for g in inputs {
         for p in &r.feeds_family {
             for q in tx.quads(None, Some(p.as_ref()), None, Some((*g).into()))? {
-                seed(Triple::new(q.subject, q.predicate, q.object));
+                add_seed(r, Triple::new(q.subject, q.predicate, q.object), &mut seeds);
             }
         }
     }
     for q in buffer.live().filter(|q| in_graphs(*q, inputs) && r.feeds_family(q.predicate)) {
-        seed(Triple::new(q.subject.into_owned(), q.predicate.into_owned(), q.object.into_owned()));
+        add_seed(r, Triple::new(q.subject.into_owned(), q.predicate.into_owned(), q.object.into_owned()), &mut seeds);
     }
     let closure = family_closure(r, seeds);
-    let inferred = kb.graph(Graph::Inferred);
-    let mut stored: HashSet<Triple> = HashSet::new();
-    for p in &r.family {
-        for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
-            stored.insert(Triple::new(q.subject, q.predicate, q.object));
-        }
-    }
+    let stored = stored_family(kb, r, tx)?;
     if let Some(t) = stored.difference(&closure).next() {
         return Ok(Growth::Disagrees(in_inferred(kb, t.clone())));
     }

@@ -85,6 +85,36 @@ fn family_closure(r: &Reasoner, mut triples: HashSet<Triple>) -> HashSet<Triple>
     triples
 }
 
+/// Adds to `seeds` what `t` gives the family closure: its family
+/// entailments, and itself when it is a family triple.
+fn add_seed(r: &Reasoner, t: Triple, seeds: &mut HashSet<Triple>) {
+    seeds.extend(r.entail(&t).into_iter().filter(|e| r.is_family(&e.predicate)));
+    if r.is_family(&t.predicate) {
+        seeds.insert(t);
+    }
+}
+
+/// The family triples stored in the inferred graph.
+fn stored_family(kb: &Kb, r: &Reasoner, tx: &Transaction<'_>) -> Result<HashSet<Triple>> {
+    let inferred = kb.graph(Graph::Inferred);
+    let mut stored = HashSet::new();
+    for p in &r.family {
+        for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
+            stored.insert(Triple::new(q.subject, q.predicate, q.object));
+        }
+    }
+    Ok(stored)
+}
+
+/// A term as a node, unless it is a literal.
+fn node_of(t: &Term) -> Option<NamedOrBlankNode> {
+    match t {
+        Term::NamedNode(n) => Some(n.clone().into()),
+        Term::BlankNode(b) => Some(b.clone().into()),
+        _ => None,
+    }
+}
+
 /// Recomputes the closure of the family predicates and stores the
 /// difference. Returns the nodes whose family triples changed.
 fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<HashSet<NamedOrBlankNode>> {
@@ -92,38 +122,16 @@ fn refresh_family(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>) -> Result<Has
     for g in input_graphs(kb) {
         for p in &r.feeds_family {
             for q in tx.quads(None, Some(p.as_ref()), None, Some(g.into()))? {
-                let t = Triple::new(q.subject, q.predicate, q.object);
-                for e in r.entail(&t) {
-                    if r.is_family(&e.predicate) {
-                        triples.insert(e);
-                    }
-                }
-                if r.is_family(&t.predicate) {
-                    triples.insert(t);
-                }
+                add_seed(r, Triple::new(q.subject, q.predicate, q.object), &mut triples);
             }
         }
     }
     let triples = family_closure(r, triples);
-    let inferred = kb.graph(Graph::Inferred);
-    let mut stored: HashSet<Triple> = HashSet::new();
-    for p in &r.family {
-        for q in tx.quads(None, Some(p.as_ref()), None, Some(inferred.into()))? {
-            stored.insert(Triple::new(q.subject, q.predicate, q.object));
-        }
-    }
+    let stored = stored_family(kb, r, tx)?;
     let mut changed = HashSet::new();
     let note = |t: &Triple, changed: &mut HashSet<NamedOrBlankNode>| {
         changed.insert(t.subject.clone());
-        match &t.object {
-            Term::NamedNode(n) => {
-                changed.insert(n.clone().into());
-            }
-            Term::BlankNode(b) => {
-                changed.insert(b.clone().into());
-            }
-            _ => {}
-        }
+        changed.extend(node_of(&t.object));
     };
     for t in stored.difference(&triples) {
         note(t, &mut changed);
@@ -200,17 +208,8 @@ pub(crate) fn apply_changes(kb: &Kb, r: &Reasoner, tx: &mut Transaction<'_>, cha
     let mut family_touched = false;
     for q in &relevant {
         nodes.insert(q.subject.clone());
-        if let Some(needs) = r.object_side.get(&q.predicate) {
-            let _ = needs;
-            match &q.object {
-                Term::NamedNode(n) => {
-                    nodes.insert(n.clone().into());
-                }
-                Term::BlankNode(b) => {
-                    nodes.insert(b.clone().into());
-                }
-                _ => {}
-            }
+        if r.object_side.contains_key(&q.predicate) {
+            nodes.extend(node_of(&q.object));
         }
         family_touched |= r.feeds_family.contains(&q.predicate);
     }
