@@ -438,3 +438,40 @@ impl Reader for WriteTx<'_> {
 pub(crate) fn in_graphs(q: QuadRef<'_>, graphs: &[NamedNodeRef<'_>]) -> bool {
     matches!(q.graph_name, GraphNameRef::NamedNode(g) if graphs.contains(&g))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{Literal, NamedNode};
+
+    fn n(s: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("urn:t:{s}"))
+    }
+
+    #[test]
+    fn the_buffer_gives_back_what_it_holds() {
+        let a = Quad::new(n("a"), n("p"), n("x"), n("g"));
+        let literal = Quad::new(n("a"), n("p"), Literal::new_language_tagged_literal_unchecked("v", "it"), n("g"));
+        let elsewhere = Quad::new(n("a"), n("p"), n("x"), n("h"));
+        let default = Quad::new(n("b"), n("p"), n("a"), GraphName::DefaultGraph);
+        let mut b = Buffer::default();
+        for q in [&a, &a, &literal, &elsewhere, &default] {
+            b.insert(q.clone());
+        }
+        assert!(b.contains(a.as_ref()) && b.contains(default.as_ref()));
+        assert!(!b.contains(QuadRef::new(n("a").as_ref(), n("p").as_ref(), n("y").as_ref(), n("g").as_ref())));
+        // Reads deduplicate; a term never interned matches nothing.
+        assert_eq!(b.matching(Some(n("a").as_ref().into()), None, None, Some(n("g").as_ref().into())), [a.clone(), literal.clone()]);
+        assert_eq!(b.matching(None, None, Some(n("a").as_ref().into()), None), [default.clone()]);
+        assert!(b.matching(None, Some(n("q").as_ref()), None, None).is_empty());
+        assert!(b.describes(n("a").as_ref(), n("h").as_ref()));
+        assert!(!b.describes(n("x").as_ref(), n("g").as_ref()));
+        // Removing takes every copy; the rest keeps its order.
+        assert!(b.remove(a.as_ref()));
+        assert!(!b.remove(a.as_ref()));
+        assert!(!b.contains(a.as_ref()));
+        assert_eq!(b.len(), 3);
+        assert_eq!(b.live().map(QuadRef::into_owned).collect::<Vec<_>>(), [literal.clone(), elsewhere.clone(), default.clone()]);
+        assert_eq!(b.into_quads().collect::<Vec<_>>(), [literal, elsewhere, default]);
+    }
+}
