@@ -17,10 +17,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::Duration;
 
-/// Most quads one bulk-loader thread sorts at a time (about 400 MB of
-/// loader memory per thread at the peak).
-const BULK_BATCH_QUADS: usize = 500_000;
-
 /// Settings of the knowledge base.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -306,20 +302,14 @@ impl Kb {
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
         if count > 0 {
-            // Sorted and written to SST files by `threads` threads at once,
-            // in batches of at most BULK_BATCH_QUADS per thread (the loader's
-            // batch size is memory / threads, in thousands of quads): a small
-            // write is split into one batch per thread; a large one (a whole
-            // workbook) does not hold its quads twice over in the loader.
+            // oxigraph (patched, see vendor/oxigraph/PATCHES.md) encodes each
+            // of the buffer's terms once and sorts each of its indexes as
+            // tuples of term ranks into one SST file, the files shared out
+            // among one thread per core.
             let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4);
-            let per_thread = count.div_ceil(threads).clamp(1, BULK_BATCH_QUADS);
-            let mut loader = self
-                .inner
-                .store
-                .bulk_loader()
-                .with_num_threads(threads)
-                .with_max_memory_size_in_megabytes((per_thread * threads).div_ceil(1000).max(threads));
-            loader.load_quads(buffer.into_quads())?;
+            let mut loader = self.inner.store.bulk_loader().with_num_threads(threads);
+            let (terms, quads) = buffer.interned();
+            loader.load_interned(terms, quads)?;
             tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
             loader.commit()?;
         }

@@ -239,11 +239,10 @@ impl Buffer {
         self.quads.iter().filter_map(|q| self.terms.quad(q))
     }
 
-    /// The live quads, owned, in insertion order (each made as it is
-    /// taken: the buffer never holds them all).
-    pub(crate) fn into_quads(self) -> impl Iterator<Item = Quad> {
-        let Self { terms, quads, .. } = self;
-        quads.into_iter().filter_map(move |q| terms.quad(&q).map(QuadRef::into_owned))
+    /// The table of terms and the live quads as ids into it (the default
+    /// graph as `u32::MAX`), as oxigraph's interned bulk load takes them.
+    pub(crate) fn interned(&self) -> (&[Term], impl Iterator<Item = [Id; 4]> + '_) {
+        (&self.terms.list, self.id_quads())
     }
 
     /// Makes room for `n` more quads (a bulk write that knows its size
@@ -472,6 +471,23 @@ mod tests {
         assert!(!b.contains(a.as_ref()));
         assert_eq!(b.len(), 3);
         assert_eq!(b.live().map(QuadRef::into_owned).collect::<Vec<_>>(), [literal.clone(), elsewhere.clone(), default.clone()]);
-        assert_eq!(b.into_quads().collect::<Vec<_>>(), [literal, elsewhere, default]);
+        // The interned form names the same quads, the default graph as u32::MAX.
+        let (terms, ids) = b.interned();
+        let graph = |g: Id| (g != Id::MAX).then(|| terms[g as usize].to_string());
+        let interned: Vec<_> = ids
+            .map(|[s, p, o, g]| (terms[s as usize].to_string(), terms[p as usize].to_string(), terms[o as usize].to_string(), graph(g)))
+            .collect();
+        let expected: Vec<_> = [literal, elsewhere, default]
+            .iter()
+            .map(|q| {
+                (
+                    q.subject.to_string(),
+                    q.predicate.to_string(),
+                    q.object.to_string(),
+                    (!q.graph_name.is_default_graph()).then(|| q.graph_name.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(interned, expected);
     }
 }

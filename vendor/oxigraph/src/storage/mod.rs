@@ -645,6 +645,30 @@ impl StorageBulkLoader<'_> {
         }
     }
 
+    /// Loads quads given as indices into `terms` (centralino patch, see
+    /// `crate::store::BulkLoader::load_interned`).
+    #[cfg_attr(
+        any(target_family = "wasm", not(feature = "rocksdb")),
+        expect(unused_variables)
+    )]
+    pub fn load_interned(
+        &mut self,
+        terms: &[oxrdf::Term],
+        quads: impl IntoIterator<Item = [u32; 4]>,
+        max_num_threads: usize,
+    ) -> Result<(), StorageError> {
+        match &mut self.kind {
+            #[cfg(all(not(target_family = "wasm"), feature = "rocksdb"))]
+            StorageBulkLoaderKind::RocksDb(loader) => {
+                loader.load_interned(terms, quads, max_num_threads)
+            }
+            StorageBulkLoaderKind::Memory(loader) => {
+                loader.load_batch(interned_quads(terms, quads)?);
+                Ok(())
+            }
+        }
+    }
+
     #[cfg_attr(
         any(target_family = "wasm", not(feature = "rocksdb")),
         expect(clippy::unnecessary_wraps)
@@ -659,6 +683,48 @@ impl StorageBulkLoader<'_> {
             }
         }
     }
+}
+
+/// The quads of an interned load, for the stores that take quads
+/// (`u32::MAX` as graph: the default graph).
+fn interned_quads(
+    terms: &[oxrdf::Term],
+    quads: impl IntoIterator<Item = [u32; 4]>,
+) -> Result<Vec<Quad>, StorageError> {
+    use oxrdf::{GraphName, NamedOrBlankNode, Term};
+    let invalid = |quad: [u32; 4], what: &str| {
+        StorageError::Other(format!("interned quad {quad:?}: {what}").into())
+    };
+    let node = |id: u32| -> Option<NamedOrBlankNode> {
+        match terms.get(id as usize)? {
+            Term::NamedNode(n) => Some(n.clone().into()),
+            Term::BlankNode(b) => Some(b.clone().into()),
+            #[cfg(feature = "rdf-12")]
+            Term::Triple(_) => None,
+            Term::Literal(_) => None,
+        }
+    };
+    quads
+        .into_iter()
+        .map(|quad| {
+            let [s, p, o, g] = quad;
+            let subject = node(s).ok_or_else(|| invalid(quad, "the subject is not a node"))?;
+            let Some(Term::NamedNode(predicate)) = terms.get(p as usize) else {
+                return Err(invalid(quad, "the predicate is not an IRI"));
+            };
+            let object = terms
+                .get(o as usize)
+                .ok_or_else(|| invalid(quad, "no such object term"))?;
+            let graph = if g == u32::MAX {
+                GraphName::DefaultGraph
+            } else {
+                node(g)
+                    .ok_or_else(|| invalid(quad, "the graph name is not a node"))?
+                    .into()
+            };
+            Ok(Quad::new(subject, predicate.clone(), object.clone(), graph))
+        })
+        .collect()
 }
 
 #[cfg(not(target_family = "wasm"))]

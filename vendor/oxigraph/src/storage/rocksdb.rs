@@ -33,6 +33,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::{io, thread};
 
+mod interned;
+
 const BATCH_SIZE: usize = 100_000;
 const LATEST_STORAGE_VERSION: u64 = 2;
 const ID2STR_CF: &str = "id2str";
@@ -1440,6 +1442,22 @@ impl RocksDbStorageBulkLoader<'_> {
         Ok(())
     }
 
+    /// Loads quads given as indices into `terms` (centralino patch, see
+    /// `crate::store::BulkLoader::load_interned`).
+    pub fn load_interned(
+        &mut self,
+        terms: &[crate::model::Term],
+        quads: impl IntoIterator<Item = [u32; 4]>,
+        max_num_threads: usize,
+    ) -> Result<(), StorageError> {
+        let files = interned::build_sst_files(self.storage, terms, quads, max_num_threads)?;
+        self.sst_files.extend(files);
+        if !self.atomic {
+            self.do_commit()?;
+        }
+        Ok(())
+    }
+
     fn on_possible_progress(&mut self) -> Result<(), StorageError> {
         let new_counter = *self
             .done_counter
@@ -1461,7 +1479,12 @@ impl RocksDbStorageBulkLoader<'_> {
         }
         self.storage.db.insert_stt_files(&self.sst_files)?;
         for (_, file) in &self.sst_files {
-            remove_file(file)?;
+            // centralino patch: RocksDB moves the files it ingests.
+            if let Err(e) = remove_file(file) {
+                if e.kind() != io::ErrorKind::NotFound {
+                    return Err(e.into());
+                }
+            }
         }
         self.sst_files.clear();
         Ok(())

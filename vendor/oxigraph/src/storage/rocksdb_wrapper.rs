@@ -228,6 +228,10 @@ impl Db {
                 !ingest_external_file_options.is_null(),
                 "rocksdb_ingestexternalfileoptions_create returned null"
             );
+            // centralino patch: the bulk loader writes its SST files in the
+            // database directory and deletes them after ingestion, so RocksDB
+            // can link them instead of copying them.
+            rocksdb_ingestexternalfileoptions_set_move_files(ingest_external_file_options, 1);
 
             let compaction_options = rocksdb_compactoptions_create();
             assert!(

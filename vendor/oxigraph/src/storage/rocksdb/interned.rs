@@ -1,0 +1,277 @@
+//! Bulk load of interned quads (centralino patch, see PATCHES.md).
+//!
+//! The caller gives a table of terms and its quads as four indices into
+//! that table. Each term used is encoded once; quads become tuples of the
+//! terms' ranks in the order of their encoded bytes. As the term encodings
+//! are prefix-free (the type byte fixes the length), sorting rank tuples
+//! sorts the keys the same way their concatenated bytes would sort, so each
+//! index is one sort of 16-byte integers instead of a sort of heap-allocated
+//! byte strings, and each index becomes a single SST file whose keys do not
+//! overlap each other.
+
+use super::{RocksDbStorage, StorageError};
+use crate::model::Term;
+use crate::storage::binary_encoder::write_term;
+use crate::storage::numeric_encoder::{EncodedTerm, insert_term};
+use crate::storage::rocksdb_wrapper::ColumnFamily;
+use std::fs::remove_file;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// In the graph slot of an interned quad: the default graph.
+pub const DEFAULT_GRAPH_ID: u32 = u32::MAX;
+
+/// The order of the slots `[subject, predicate, object, graph]` in each
+/// quad index, and of `[subject, predicate, object]` in each triple index.
+const GSPO: [usize; 4] = [3, 0, 1, 2];
+const GPOS: [usize; 4] = [3, 1, 2, 0];
+const GOSP: [usize; 4] = [3, 2, 0, 1];
+const SPOG: [usize; 4] = [0, 1, 2, 3];
+const POSG: [usize; 4] = [1, 2, 0, 3];
+const OSPG: [usize; 4] = [2, 0, 1, 3];
+const SPO: [usize; 3] = [0, 1, 2];
+const POS: [usize; 3] = [1, 2, 0];
+const OSP: [usize; 3] = [2, 0, 1];
+
+/// One SST file to write.
+enum Task {
+    Id2Str,
+    Graphs,
+    Quads(ColumnFamily, [usize; 4]),
+    Triples(ColumnFamily, [usize; 3]),
+}
+
+/// The encoded terms of a load, by rank (the order of their bytes).
+struct Encoded {
+    bytes: Vec<u8>,
+    /// Start and end in `bytes` of each rank's encoding.
+    spans: Vec<(u32, u32)>,
+    /// The strings to store in `id2str`: their hash and span in `text`.
+    strings: Vec<([u8; 16], usize, usize)>,
+    text: String,
+}
+
+impl Encoded {
+    fn term(&self, rank: u32) -> &[u8] {
+        let (start, end) = self.spans[rank as usize];
+        &self.bytes[start as usize..end as usize]
+    }
+}
+
+fn invalid(message: String) -> StorageError {
+    StorageError::Other(message.into())
+}
+
+/// Writes the SST files of `quads` (see [`crate::store::BulkLoader::load_interned`])
+/// with up to `threads` threads; the files are ingested by the caller.
+pub fn build_sst_files(
+    storage: &RocksDbStorage,
+    terms: &[Term],
+    quads: impl IntoIterator<Item = [u32; 4]>,
+    threads: usize,
+) -> Result<Vec<(ColumnFamily, PathBuf)>, StorageError> {
+    // Check the quads and mark the terms they use.
+    let mut used = vec![false; terms.len()];
+    let mut ids = Vec::new();
+    for quad in quads {
+        let [s, p, o, g] = quad;
+        let kind = |id: u32| terms.get(id as usize);
+        match kind(s) {
+            Some(Term::NamedNode(_) | Term::BlankNode(_)) => (),
+            #[cfg(feature = "rdf-12")]
+            Some(Term::Triple(_)) => (),
+            other => return Err(invalid(format!("interned quad {quad:?}: the subject is {other:?}, not a node"))),
+        }
+        if !matches!(kind(p), Some(Term::NamedNode(_))) {
+            return Err(invalid(format!("interned quad {quad:?}: the predicate is not an IRI")));
+        }
+        if kind(o).is_none() {
+            return Err(invalid(format!("interned quad {quad:?}: no term {o}")));
+        }
+        if g != DEFAULT_GRAPH_ID && !matches!(kind(g), Some(Term::NamedNode(_) | Term::BlankNode(_))) {
+            return Err(invalid(format!("interned quad {quad:?}: the graph name is not a node")));
+        }
+        for id in [s, p, o, g] {
+            if id != DEFAULT_GRAPH_ID {
+                used[id as usize] = true;
+            }
+        }
+        ids.push(quad);
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    // Encode each term used once, then rank the encodings.
+    let mut bytes = Vec::new();
+    let mut spans = vec![(0_u32, 0_u32); terms.len()];
+    let mut strings = Vec::new();
+    let mut text = String::new();
+    let mut order = Vec::new();
+    for (id, term) in terms.iter().enumerate() {
+        if !used[id] {
+            continue;
+        }
+        let encoded = EncodedTerm::from(term.as_ref());
+        insert_term(term.as_ref(), &encoded, &mut |hash, value| {
+            strings.push((hash.to_be_bytes(), text.len(), text.len() + value.len()));
+            text.push_str(value);
+        });
+        let start = u32::try_from(bytes.len()).map_err(|_| invalid("interned load: more than 4 GiB of encoded terms".into()))?;
+        write_term(&mut bytes, &encoded);
+        spans[id] = (start, u32::try_from(bytes.len()).map_err(|_| invalid("interned load: more than 4 GiB of encoded terms".into()))?);
+        order.push(id as u32);
+    }
+    drop(used);
+    let of = |id: u32| {
+        let (start, end) = spans[id as usize];
+        &bytes[start as usize..end as usize]
+    };
+    order.sort_unstable_by(|a, b| of(*a).cmp(of(*b)));
+    // Distinct terms with the same encoding (as "01" and "1" typed
+    // xsd:integer) share a rank, so their quads share a key.
+    let mut rank = vec![0_u32; terms.len()];
+    let mut rank_spans = Vec::with_capacity(order.len());
+    for (i, &id) in order.iter().enumerate() {
+        if i == 0 || of(order[i - 1]) != of(id) {
+            rank_spans.push(spans[id as usize]);
+        }
+        rank[id as usize] = (rank_spans.len() - 1) as u32;
+    }
+    drop(order);
+    drop(spans);
+    let encoded = Encoded { bytes, spans: rank_spans, strings, text };
+
+    let mut named = Vec::new();
+    let mut default = Vec::new();
+    for [s, p, o, g] in ids {
+        let r = |id: u32| rank[id as usize];
+        if g == DEFAULT_GRAPH_ID {
+            default.push([r(s), r(p), r(o)]);
+        } else {
+            named.push([r(s), r(p), r(o), r(g)]);
+        }
+    }
+    drop(rank);
+
+    let mut tasks = vec![Task::Id2Str];
+    if !named.is_empty() {
+        tasks.push(Task::Graphs);
+        for (cf, order) in [
+            (&storage.gspo_cf, GSPO),
+            (&storage.gpos_cf, GPOS),
+            (&storage.gosp_cf, GOSP),
+            (&storage.spog_cf, SPOG),
+            (&storage.posg_cf, POSG),
+            (&storage.ospg_cf, OSPG),
+        ] {
+            tasks.push(Task::Quads(cf.clone(), order));
+        }
+    }
+    if !default.is_empty() {
+        for (cf, order) in [(&storage.dspo_cf, SPO), (&storage.dpos_cf, POS), (&storage.dosp_cf, OSP)] {
+            tasks.push(Task::Triples(cf.clone(), order));
+        }
+    }
+
+    // The files are shared out among the threads as each finishes one.
+    let next = AtomicUsize::new(0);
+    let files = Mutex::new(Vec::new());
+    let failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, tasks.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(i) else { break };
+                    if failure.lock().is_ok_and(|f| f.is_some()) {
+                        break;
+                    }
+                    match write_task(storage, task, &encoded, &named, &default) {
+                        Ok(Some(file)) => files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file),
+                        Ok(None) => (),
+                        Err(e) => {
+                            *failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        for (_, file) in files {
+            #[expect(unused_must_use)] // We already have an error to report
+            remove_file(file);
+        }
+        return Err(e);
+    }
+    Ok(files)
+}
+
+fn write_task(
+    storage: &RocksDbStorage,
+    task: &Task,
+    encoded: &Encoded,
+    named: &[[u32; 4]],
+    default: &[[u32; 3]],
+) -> Result<Option<(ColumnFamily, PathBuf)>, StorageError> {
+    match task {
+        Task::Id2Str => {
+            let mut strings = encoded.strings.clone();
+            if strings.is_empty() {
+                return Ok(None);
+            }
+            strings.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            strings.dedup_by(|a, b| a.0 == b.0);
+            let mut sst = storage.db.new_sst_file()?;
+            for (key, start, end) in strings {
+                sst.insert(&key, &encoded.text.as_bytes()[start..end])?;
+            }
+            Ok(Some((storage.id2str_cf.clone(), sst.finish()?)))
+        }
+        Task::Graphs => {
+            let mut graphs: Vec<u32> = named.iter().map(|q| q[3]).collect();
+            graphs.sort_unstable();
+            graphs.dedup();
+            let mut sst = storage.db.new_sst_file()?;
+            for g in graphs {
+                sst.insert_empty(encoded.term(g))?;
+            }
+            Ok(Some((storage.graphs_cf.clone(), sst.finish()?)))
+        }
+        Task::Quads(cf, order) => {
+            let mut keys: Vec<u128> =
+                named.iter().map(|q| order.iter().fold(0_u128, |key, &slot| (key << 32) | u128::from(q[slot]))).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let path = write_keys(storage, &keys, 4, encoded)?;
+            Ok(Some((cf.clone(), path)))
+        }
+        Task::Triples(cf, order) => {
+            let mut keys: Vec<u128> =
+                default.iter().map(|q| order.iter().fold(0_u128, |key, &slot| (key << 32) | u128::from(q[slot]))).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let path = write_keys(storage, &keys, 3, encoded)?;
+            Ok(Some((cf.clone(), path)))
+        }
+    }
+}
+
+/// Writes sorted keys of `width` ranks as the concatenation of their terms'
+/// encodings.
+fn write_keys(storage: &RocksDbStorage, keys: &[u128], width: u32, encoded: &Encoded) -> Result<PathBuf, StorageError> {
+    let mut sst = storage.db.new_sst_file()?;
+    let mut key = Vec::with_capacity(4 * 33);
+    for &packed in keys {
+        key.clear();
+        for i in (0..width).rev() {
+            key.extend_from_slice(encoded.term((packed >> (32 * i)) as u32));
+        }
+        sst.insert_empty(&key)?;
+    }
+    sst.finish()
+}
