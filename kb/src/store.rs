@@ -236,7 +236,7 @@ impl Kb {
         let value = f(&mut w)?;
         let reasoner = self.reasoner();
         crate::inference::apply_changes(self, &reasoner, &mut w.tx, &w.changed)?;
-        let mut touched = self.touched(w.changed.iter().map(Quad::as_ref));
+        let mut touched = self.touched(w.changed.iter().map(|q| (q.subject.as_ref(), q.graph_name.as_ref())));
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit().map_err(Error::from)?;
@@ -288,16 +288,9 @@ impl Kb {
         // The loader takes the buffer's quads made from their ids one by one.
         let buffer = w.bulk.take().unwrap_or_default();
         let count = buffer.len();
-        let views_hit = {
-            let org = self.graph(Graph::Org);
-            let tax = self.graph(Graph::Taxonomy);
-            buffer
-                .live()
-                .find(|q| matches!(q.graph_name, oxigraph::model::GraphNameRef::NamedNode(g) if g == org || g == tax))
-                .map(oxigraph::model::QuadRef::into_owned)
-        };
-        let quads_touching_views: Vec<Quad> = views_hit.into_iter().collect();
-        let mut touched = self.touched(buffer.live());
+        let quads_touching_views: Vec<Quad> =
+            buffer.first_in_graphs(&[self.graph(Graph::Org), self.graph(Graph::Taxonomy)]).map(oxigraph::model::QuadRef::into_owned).into_iter().collect();
+        let mut touched = self.touched(buffer.subjects_and_graphs());
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
@@ -308,8 +301,8 @@ impl Kb {
             // among one thread per core.
             let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4);
             let mut loader = self.inner.store.bulk_loader().with_num_threads(threads);
-            let (terms, quads) = buffer.interned();
-            loader.load_interned(terms, quads)?;
+            let (terms, quads) = buffer.into_interned();
+            loader.load_interned(&terms, &quads)?;
             tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
             loader.commit()?;
         }
@@ -370,7 +363,10 @@ impl Kb {
     }
 
     /// What a set of changed quads means for search.
-    fn touched<'q>(&self, changed: impl IntoIterator<Item = oxigraph::model::QuadRef<'q>>) -> crate::search::Touched {
+    fn touched<'q>(
+        &self,
+        changed: impl IntoIterator<Item = (oxigraph::model::NamedOrBlankNodeRef<'q>, oxigraph::model::GraphNameRef<'q>)>,
+    ) -> crate::search::Touched {
         let mut t = crate::search::Touched::default();
         let published = self.graph(Graph::KbPublished);
         let ws = self.graph(Graph::KbWorkspace);
@@ -379,9 +375,9 @@ impl Kb {
         let items = format!("{}id/kb/", self.inner.config.base_iri);
         let offices = format!("{}id/office/", self.inner.config.base_iri);
         let people = format!("{}id/person/", self.inner.config.base_iri);
-        for q in changed {
-            let oxigraph::model::GraphNameRef::NamedNode(g) = q.graph_name else { continue };
-            let oxigraph::model::NamedOrBlankNodeRef::NamedNode(s) = q.subject else { continue };
+        for (subject, graph) in changed {
+            let oxigraph::model::GraphNameRef::NamedNode(g) = graph else { continue };
+            let oxigraph::model::NamedOrBlankNodeRef::NamedNode(s) = subject else { continue };
             let s = s.as_str();
             if g == published || g == ws {
                 if let Some(rest) = s.strip_prefix(&items) {

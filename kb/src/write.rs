@@ -108,21 +108,29 @@ impl Terms {
         }
     }
 
-    /// A buffered quad as a quad (`None` when it was removed).
-    fn quad(&self, q: &[Id; 4]) -> Option<QuadRef<'_>> {
-        let node = |id: Id| match self.list.get(id as usize)? {
-            Term::NamedNode(n) => Some(NamedOrBlankNodeRef::from(n.as_ref())),
+    /// The node of an id (`None` for a literal).
+    fn node(&self, id: Id) -> Option<NamedOrBlankNodeRef<'_>> {
+        match self.list.get(id as usize)? {
+            Term::NamedNode(n) => Some(n.as_ref().into()),
             Term::BlankNode(b) => Some(b.as_ref().into()),
             _ => None,
-        };
+        }
+    }
+
+    /// The graph name of an id in a quad's graph slot.
+    fn graph(&self, id: Id) -> Option<GraphNameRef<'_>> {
+        match id {
+            NONE => Some(GraphNameRef::DefaultGraph),
+            g => Some(self.node(g)?.into()),
+        }
+    }
+
+    /// A buffered quad as a quad (`None` when it was removed).
+    fn quad(&self, q: &[Id; 4]) -> Option<QuadRef<'_>> {
         let Term::NamedNode(predicate) = self.list.get(q[1] as usize)? else {
             return None;
         };
-        let graph = match q[3] {
-            NONE => GraphNameRef::DefaultGraph,
-            g => node(g)?.into(),
-        };
-        Some(QuadRef::new(node(q[0])?, predicate.as_ref(), self.list.get(q[2] as usize)?.as_ref(), graph))
+        Some(QuadRef::new(self.node(q[0])?, predicate.as_ref(), self.list.get(q[2] as usize)?.as_ref(), self.graph(q[3])?))
     }
 }
 
@@ -241,8 +249,29 @@ impl Buffer {
 
     /// The table of terms and the live quads as ids into it (the default
     /// graph as `u32::MAX`), as oxigraph's interned bulk load takes them.
-    pub(crate) fn interned(&self) -> (&[Term], impl Iterator<Item = [Id; 4]> + '_) {
-        (&self.terms.list, self.id_quads())
+    pub(crate) fn into_interned(self) -> (Vec<Term>, Vec<[Id; 4]>) {
+        let Self { terms, mut quads, .. } = self;
+        quads.retain(|q| q[1] != NONE);
+        (terms.list, quads)
+    }
+
+    /// Each subject with each graph it has live quads in, once.
+    pub(crate) fn subjects_and_graphs(&self) -> impl Iterator<Item = (NamedOrBlankNodeRef<'_>, GraphNameRef<'_>)> {
+        self.by_subject.iter().flat_map(move |(&s, rows)| {
+            let mut graphs: Vec<Id> = rows.iter().map(|&i| self.quads[i as usize]).filter(|q| q[1] != NONE).map(|q| q[3]).collect();
+            graphs.sort_unstable();
+            graphs.dedup();
+            graphs.into_iter().filter_map(move |g| Some((self.terms.node(s)?, self.terms.graph(g)?)))
+        })
+    }
+
+    /// The first live quad in one of `graphs`, if any.
+    pub(crate) fn first_in_graphs(&self, graphs: &[NamedNodeRef<'_>]) -> Option<QuadRef<'_>> {
+        let ids: Vec<Id> = graphs.iter().filter_map(|g| self.terms.find((*g).into())).collect();
+        if ids.is_empty() {
+            return None;
+        }
+        self.id_quads().find(|q| ids.contains(&q[3])).and_then(|q| self.terms.quad(&q))
     }
 
     /// Makes room for `n` more quads (a bulk write that knows its size
@@ -471,10 +500,17 @@ mod tests {
         assert!(!b.contains(a.as_ref()));
         assert_eq!(b.len(), 3);
         assert_eq!(b.live().map(QuadRef::into_owned).collect::<Vec<_>>(), [literal.clone(), elsewhere.clone(), default.clone()]);
+        // Each subject with its graphs once; the first quad in some graphs.
+        let mut pairs: Vec<String> = b.subjects_and_graphs().map(|(s, g)| format!("{s} {g}")).collect();
+        pairs.sort();
+        assert_eq!(pairs, [format!("{} {}", n("a"), n("g")), format!("{} {}", n("a"), n("h")), format!("{} DEFAULT", n("b"))]);
+        assert_eq!(b.first_in_graphs(&[n("h").as_ref()]).map(QuadRef::into_owned), Some(elsewhere.clone()));
+        assert_eq!(b.first_in_graphs(&[n("x").as_ref()]), None);
         // The interned form names the same quads, the default graph as u32::MAX.
-        let (terms, ids) = b.interned();
+        let (terms, ids) = b.into_interned();
         let graph = |g: Id| (g != Id::MAX).then(|| terms[g as usize].to_string());
         let interned: Vec<_> = ids
+            .into_iter()
             .map(|[s, p, o, g]| (terms[s as usize].to_string(), terms[p as usize].to_string(), terms[o as usize].to_string(), graph(g)))
             .collect();
         let expected: Vec<_> = [literal, elsewhere, default]

@@ -96,7 +96,7 @@ fn an_interned_load_leaves_the_store_a_quad_by_quad_load_leaves() {
     store.insert(&as_quad(&terms, [18, 3, 19, 0])).unwrap();
     for threads in [1, 2] {
         let mut loader = store.bulk_loader().with_num_threads(threads);
-        loader.load_interned(&terms, ids.iter().copied()).unwrap();
+        loader.load_interned(&terms, &ids).unwrap();
         loader.commit().unwrap();
     }
     store.validate().unwrap();
@@ -145,8 +145,9 @@ fn a_bad_interned_quad_loads_nothing() {
         [u32::MAX, 3, 19, 0], // no such subject
     ] {
         let mut loader = store.bulk_loader();
-        let good = quads(&terms);
-        let err = loader.load_interned(&terms, good.into_iter().chain([bad])).unwrap_err();
+        let mut with_bad = quads(&terms);
+        with_bad.push(bad);
+        let err = loader.load_interned(&terms, &with_bad).unwrap_err();
         assert!(err.to_string().contains("interned quad"), "{err}");
         loader.commit().unwrap();
         assert!(store.is_empty().unwrap(), "{bad:?} left quads behind");
@@ -154,8 +155,8 @@ fn a_bad_interned_quad_loads_nothing() {
     // The in-memory store takes the same quads and refuses the same errors.
     let memory = Store::new().unwrap();
     let mut loader = memory.bulk_loader();
-    assert!(loader.load_interned(&terms, [[7, 3, 19, 0]]).is_err());
-    loader.load_interned(&terms, quads(&terms)).unwrap();
+    assert!(loader.load_interned(&terms, &[[7, 3, 19, 0]]).is_err());
+    loader.load_interned(&terms, &quads(&terms)).unwrap();
     loader.commit().unwrap();
     let expected = Store::new().unwrap();
     expected.extend(quads(&terms).into_iter().map(|q| as_quad(&terms, q))).unwrap();

@@ -2212,7 +2212,7 @@ impl BulkLoader<'_> {
     pub fn load_interned(
         &mut self,
         terms: &[Term],
-        quads: impl IntoIterator<Item = [u32; 4]>,
+        quads: &[[u32; 4]],
     ) -> Result<(), StorageError> {
         let threads = self.target_num_threads();
         self.storage.load_interned(terms, quads, threads)

@@ -654,7 +654,7 @@ impl StorageBulkLoader<'_> {
     pub fn load_interned(
         &mut self,
         terms: &[oxrdf::Term],
-        quads: impl IntoIterator<Item = [u32; 4]>,
+        quads: &[[u32; 4]],
         max_num_threads: usize,
     ) -> Result<(), StorageError> {
         match &mut self.kind {
@@ -689,7 +689,7 @@ impl StorageBulkLoader<'_> {
 /// (`u32::MAX` as graph: the default graph).
 fn interned_quads(
     terms: &[oxrdf::Term],
-    quads: impl IntoIterator<Item = [u32; 4]>,
+    quads: &[[u32; 4]],
 ) -> Result<Vec<Quad>, StorageError> {
     use oxrdf::{GraphName, NamedOrBlankNode, Term};
     let invalid = |quad: [u32; 4], what: &str| {
@@ -705,8 +705,8 @@ fn interned_quads(
         }
     };
     quads
-        .into_iter()
-        .map(|quad| {
+        .iter()
+        .map(|&quad| {
             let [s, p, o, g] = quad;
             let subject = node(s).ok_or_else(|| invalid(quad, "the subject is not a node"))?;
             let Some(Term::NamedNode(predicate)) = terms.get(p as usize) else {

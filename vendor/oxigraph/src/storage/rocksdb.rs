@@ -1447,7 +1447,7 @@ impl RocksDbStorageBulkLoader<'_> {
     pub fn load_interned(
         &mut self,
         terms: &[crate::model::Term],
-        quads: impl IntoIterator<Item = [u32; 4]>,
+        quads: &[[u32; 4]],
         max_num_threads: usize,
     ) -> Result<(), StorageError> {
         let files = interned::build_sst_files(self.storage, terms, quads, max_num_threads)?;

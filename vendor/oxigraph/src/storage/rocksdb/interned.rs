@@ -68,13 +68,13 @@ fn invalid(message: String) -> StorageError {
 pub fn build_sst_files(
     storage: &RocksDbStorage,
     terms: &[Term],
-    quads: impl IntoIterator<Item = [u32; 4]>,
+    quads: &[[u32; 4]],
     threads: usize,
 ) -> Result<Vec<(ColumnFamily, PathBuf)>, StorageError> {
     // Check the quads and mark the terms they use.
     let mut used = vec![false; terms.len()];
-    let mut ids = Vec::new();
-    for quad in quads {
+    let mut defaults = 0;
+    for &quad in quads {
         let [s, p, o, g] = quad;
         let kind = |id: u32| terms.get(id as usize);
         match kind(s) {
@@ -92,14 +92,16 @@ pub fn build_sst_files(
         if g != DEFAULT_GRAPH_ID && !matches!(kind(g), Some(Term::NamedNode(_) | Term::BlankNode(_))) {
             return Err(invalid(format!("interned quad {quad:?}: the graph name is not a node")));
         }
-        for id in [s, p, o, g] {
-            if id != DEFAULT_GRAPH_ID {
-                used[id as usize] = true;
-            }
+        for id in [s, p, o] {
+            used[id as usize] = true;
         }
-        ids.push(quad);
+        if g == DEFAULT_GRAPH_ID {
+            defaults += 1;
+        } else {
+            used[g as usize] = true;
+        }
     }
-    if ids.is_empty() {
+    if quads.is_empty() {
         return Ok(Vec::new());
     }
 
@@ -143,9 +145,9 @@ pub fn build_sst_files(
     drop(spans);
     let encoded = Encoded { bytes, spans: rank_spans, strings, text };
 
-    let mut named = Vec::new();
-    let mut default = Vec::new();
-    for [s, p, o, g] in ids {
+    let mut named = Vec::with_capacity(quads.len() - defaults);
+    let mut default = Vec::with_capacity(defaults);
+    for &[s, p, o, g] in quads {
         let r = |id: u32| rank[id as usize];
         if g == DEFAULT_GRAPH_ID {
             default.push([r(s), r(p), r(o)]);
