@@ -11,7 +11,7 @@
 
 use super::{RocksDbStorage, StorageError};
 use crate::model::Term;
-use crate::storage::binary_encoder::write_term;
+use crate::storage::binary_encoder::{WRITTEN_TERM_MAX_SIZE, write_term};
 use crate::storage::numeric_encoder::{EncodedTerm, insert_term};
 use crate::storage::rocksdb_wrapper::ColumnFamily;
 use std::fs::remove_file;
@@ -42,11 +42,15 @@ enum Task {
     Triples(ColumnFamily, [usize; 3]),
 }
 
+/// Bytes per term in [`Encoded::slots`]: the length, then the encoding.
+const SLOT: usize = 1 + WRITTEN_TERM_MAX_SIZE;
+
 /// The encoded terms of a load, by rank (the order of their bytes).
 struct Encoded {
-    bytes: Vec<u8>,
-    /// Start and end in `bytes` of each rank's encoding.
-    spans: Vec<(u32, u32)>,
+    /// Each rank's encoding in a slot of `SLOT` bytes, in rank order: a
+    /// term is one load away (no table of offsets to read first), and the
+    /// leading term of an index's keys is read in order.
+    slots: Vec<u8>,
     /// The strings to store in `id2str`: their hash and span in `text`.
     strings: Vec<([u8; 16], usize, usize)>,
     text: String,
@@ -54,8 +58,8 @@ struct Encoded {
 
 impl Encoded {
     fn term(&self, rank: u32) -> &[u8] {
-        let (start, end) = self.spans[rank as usize];
-        &self.bytes[start as usize..end as usize]
+        let slot = &self.slots[rank as usize * SLOT..][..SLOT];
+        &slot[1..=usize::from(slot[0])]
     }
 }
 
@@ -134,16 +138,26 @@ pub fn build_sst_files(
     // Distinct terms with the same encoding (as "01" and "1" typed
     // xsd:integer) share a rank, so their quads share a key.
     let mut rank = vec![0_u32; terms.len()];
-    let mut rank_spans = Vec::with_capacity(order.len());
+    let mut slots = Vec::with_capacity(order.len() * SLOT);
+    let mut ranks = 0_u32;
     for (i, &id) in order.iter().enumerate() {
-        if i == 0 || of(order[i - 1]) != of(id) {
-            rank_spans.push(spans[id as usize]);
+        let term = of(id);
+        if i == 0 || of(order[i - 1]) != term {
+            let len = u8::try_from(term.len())
+                .ok()
+                .filter(|&l| usize::from(l) < SLOT)
+                .ok_or_else(|| invalid(format!("interned load: a term encodes to {} bytes", term.len())))?;
+            slots.push(len);
+            slots.extend_from_slice(term);
+            slots.resize(slots.len() + SLOT - 1 - term.len(), 0);
+            ranks += 1;
         }
-        rank[id as usize] = (rank_spans.len() - 1) as u32;
+        rank[id as usize] = ranks - 1;
     }
     drop(order);
     drop(spans);
-    let encoded = Encoded { bytes, spans: rank_spans, strings, text };
+    drop(bytes);
+    let encoded = Encoded { slots, strings, text };
 
     let mut named = Vec::with_capacity(quads.len() - defaults);
     let mut default = Vec::with_capacity(defaults);
@@ -264,16 +278,28 @@ fn write_task(
 }
 
 /// Writes sorted keys of `width` ranks as the concatenation of their terms'
-/// encodings.
+/// encodings. The keys are put together a few thousand at a time before
+/// they go to the writer: the terms' loads then overlap each other instead
+/// of waiting on one cache miss per key between two calls into RocksDB.
 fn write_keys(storage: &RocksDbStorage, keys: &[u128], width: u32, encoded: &Encoded) -> Result<PathBuf, StorageError> {
+    const CHUNK: usize = 4096;
     let mut sst = storage.db.new_sst_file()?;
-    let mut key = Vec::with_capacity(4 * 33);
-    for &packed in keys {
-        key.clear();
-        for i in (0..width).rev() {
-            key.extend_from_slice(encoded.term((packed >> (32 * i)) as u32));
+    let mut bytes = Vec::with_capacity(CHUNK * 4 * WRITTEN_TERM_MAX_SIZE);
+    let mut ends = Vec::with_capacity(CHUNK);
+    for chunk in keys.chunks(CHUNK) {
+        bytes.clear();
+        ends.clear();
+        for &packed in chunk {
+            for i in (0..width).rev() {
+                bytes.extend_from_slice(encoded.term((packed >> (32 * i)) as u32));
+            }
+            ends.push(bytes.len());
         }
-        sst.insert_empty(&key)?;
+        let mut start = 0;
+        for &end in &ends {
+            sst.insert_empty(&bytes[start..end])?;
+            start = end;
+        }
     }
     sst.finish()
 }
