@@ -285,11 +285,14 @@ impl Kb {
             drop(guard);
             return self.write(f);
         }
-        // The loader takes the buffer's quads made from their ids one by one.
+        // The buffer's terms and id quads go to oxigraph's interned loader.
         let buffer = w.bulk.take().unwrap_or_default();
         let count = buffer.len();
-        let quads_touching_views: Vec<Quad> =
-            buffer.first_in_graphs(&[self.graph(Graph::Org), self.graph(Graph::Taxonomy)]).map(oxigraph::model::QuadRef::into_owned).into_iter().collect();
+        let quads_touching_views: Vec<Quad> = buffer
+            .first_in_graphs(&[self.graph(Graph::Org), self.graph(Graph::Taxonomy)])
+            .map(oxigraph::model::QuadRef::into_owned)
+            .into_iter()
+            .collect();
         let mut touched = self.touched(buffer.subjects_and_graphs());
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };

@@ -15,8 +15,8 @@ use rust_stemmers::Algorithm;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream,
-    Tokenizer, TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter,
+    TokenStream, Tokenizer, TokenizerManager,
 };
 
 /// Name of the Italian analyzer.

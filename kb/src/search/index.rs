@@ -139,7 +139,11 @@ impl SearchIndex {
         };
         super::analysis::register(index.tokenizers());
         let stored_generation = index.load_metas().ok().and_then(|m| m.payload).and_then(|p| p.parse::<u64>().ok());
-        let writer = index.writer_with_num_threads(1, 64_000_000).map_err(tantivy_err)?;
+        // Two indexing threads where there are two cores: a whole-workbook
+        // import is searchable sooner (each thread writes its own segment
+        // of a large commit; a single-item commit still makes one).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let writer = index.writer_with_num_threads(threads, 64_000_000).map_err(tantivy_err)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err)?;
         let s = SearchIndex {
             index,

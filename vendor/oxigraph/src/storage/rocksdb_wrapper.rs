@@ -350,6 +350,11 @@ impl Db {
                     .get_or_init(|| {
                         let env = rocksdb_create_default_env();
                         assert!(!env.is_null(), "rocksdb_create_default_env returned null");
+                        // centralino patch: compactions run at the lowest CPU
+                        // priority, after queries, writes and flushes (on a
+                        // two-core server, the compaction after a large
+                        // bulk load otherwise takes a core from both).
+                        rocksdb_env_lower_thread_pool_cpu_priority(env);
                         UnsafeEnv(env)
                     })
                     .0,

@@ -63,6 +63,39 @@ impl Encoded {
     }
 }
 
+/// The strings of some terms for `id2str`: hash and span in `text`.
+#[derive(Default)]
+struct Strings {
+    strings: Vec<([u8; 16], usize, usize)>,
+    text: String,
+}
+
+/// Encodes the terms marked used into their slots (length, then bytes).
+fn encode_terms(terms: &[Term], used: &[bool], slots: &mut [u8]) -> Result<Strings, StorageError> {
+    let mut out = Strings::default();
+    let mut bytes = Vec::with_capacity(SLOT);
+    for (i, term) in terms.iter().enumerate() {
+        if !used[i] {
+            continue;
+        }
+        let encoded = EncodedTerm::from(term.as_ref());
+        insert_term(term.as_ref(), &encoded, &mut |hash, value| {
+            out.strings.push((hash.to_be_bytes(), out.text.len(), out.text.len() + value.len()));
+            out.text.push_str(value);
+        });
+        bytes.clear();
+        write_term(&mut bytes, &encoded);
+        let len = u8::try_from(bytes.len())
+            .ok()
+            .filter(|&l| usize::from(l) < SLOT)
+            .ok_or_else(|| invalid(format!("interned load: {term} encodes to {} bytes", bytes.len())))?;
+        let slot = &mut slots[i * SLOT..][..SLOT];
+        slot[0] = len;
+        slot[1..=bytes.len()].copy_from_slice(&bytes);
+    }
+    Ok(out)
+}
+
 fn invalid(message: String) -> StorageError {
     StorageError::Other(message.into())
 }
@@ -109,32 +142,48 @@ pub fn build_sst_files(
         return Ok(Vec::new());
     }
 
-    // Encode each term used once, then rank the encodings.
-    let mut bytes = Vec::new();
-    let mut spans = vec![(0_u32, 0_u32); terms.len()];
+    // Encode each term used once (the table shared out among the threads,
+    // each term in its slot), then rank the encodings.
+    let mut by_id = vec![0_u8; terms.len() * SLOT];
+    let chunk = terms.len().div_ceil(threads.max(1)).max(1);
+    let parts: Vec<Result<Strings, StorageError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = by_id
+            .chunks_mut(chunk * SLOT)
+            .zip(terms.chunks(chunk).zip(used.chunks(chunk)))
+            .map(|(slots, (terms, used))| scope.spawn(move || encode_terms(terms, used, slots)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(invalid("interned load: a thread encoding terms panicked".into()))))
+            .collect()
+    });
     let mut strings = Vec::new();
     let mut text = String::new();
-    let mut order = Vec::new();
-    for (id, term) in terms.iter().enumerate() {
-        if !used[id] {
-            continue;
-        }
-        let encoded = EncodedTerm::from(term.as_ref());
-        insert_term(term.as_ref(), &encoded, &mut |hash, value| {
-            strings.push((hash.to_be_bytes(), text.len(), text.len() + value.len()));
-            text.push_str(value);
-        });
-        let start = u32::try_from(bytes.len()).map_err(|_| invalid("interned load: more than 4 GiB of encoded terms".into()))?;
-        write_term(&mut bytes, &encoded);
-        spans[id] = (start, u32::try_from(bytes.len()).map_err(|_| invalid("interned load: more than 4 GiB of encoded terms".into()))?);
-        order.push(id as u32);
+    for part in parts {
+        let part = part?;
+        let base = text.len();
+        strings.extend(part.strings.into_iter().map(|(hash, start, end)| (hash, base + start, base + end)));
+        text.push_str(&part.text);
     }
+    let mut order: Vec<u32> = (0..terms.len()).filter(|&id| used[id]).map(|id| id as u32).collect();
     drop(used);
     let of = |id: u32| {
-        let (start, end) = spans[id as usize];
-        &bytes[start as usize..end as usize]
+        let slot = &by_id[id as usize * SLOT..][..SLOT];
+        &slot[1..=usize::from(slot[0])]
     };
-    order.sort_unstable_by(|a, b| of(*a).cmp(of(*b)));
+    // Sorted by the first 16 bytes as an integer (zero-padded, which orders
+    // a shorter encoding before a longer one it begins), then by the rest.
+    let prefix = |id: u32| {
+        let term = of(id);
+        let mut head = [0_u8; 16];
+        let n = term.len().min(16);
+        head[..n].copy_from_slice(&term[..n]);
+        u128::from_be_bytes(head)
+    };
+    let mut keyed: Vec<(u128, u32)> = order.iter().map(|&id| (prefix(id), id)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| of(a.1).cmp(of(b.1))));
+    order.clear();
+    order.extend(keyed.into_iter().map(|(_, id)| id));
     // Distinct terms with the same encoding (as "01" and "1" typed
     // xsd:integer) share a rank, so their quads share a key.
     let mut rank = vec![0_u32; terms.len()];
@@ -155,8 +204,7 @@ pub fn build_sst_files(
         rank[id as usize] = ranks - 1;
     }
     drop(order);
-    drop(spans);
-    drop(bytes);
+    drop(by_id);
     let encoded = Encoded { slots, strings, text };
 
     let mut named = Vec::with_capacity(quads.len() - defaults);
