@@ -165,10 +165,9 @@ pub fn build_sst_files(
         strings.extend(part.strings.into_iter().map(|(hash, start, end)| (hash, base + start, base + end)));
         text.push_str(&part.text);
     }
-    let mut order: Vec<u32> = (0..terms.len()).filter(|&id| used[id]).map(|id| id as u32).collect();
-    drop(used);
+    let slot = |id: u32| &by_id[id as usize * SLOT..][..SLOT];
     let of = |id: u32| {
-        let slot = &by_id[id as usize * SLOT..][..SLOT];
+        let slot = slot(id);
         &slot[1..=usize::from(slot[0])]
     };
     // Sorted by the first 16 bytes as an integer (zero-padded, which orders
@@ -180,25 +179,17 @@ pub fn build_sst_files(
         head[..n].copy_from_slice(&term[..n]);
         u128::from_be_bytes(head)
     };
-    let mut keyed: Vec<(u128, u32)> = order.iter().map(|&id| (prefix(id), id)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| of(a.1).cmp(of(b.1))));
-    order.clear();
-    order.extend(keyed.into_iter().map(|(_, id)| id));
+    let mut order: Vec<(u128, u32)> = (0..terms.len()).filter(|&id| used[id]).map(|id| (prefix(id as u32), id as u32)).collect();
+    drop(used);
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| of(a.1).cmp(of(b.1))));
     // Distinct terms with the same encoding (as "01" and "1" typed
     // xsd:integer) share a rank, so their quads share a key.
     let mut rank = vec![0_u32; terms.len()];
     let mut slots = Vec::with_capacity(order.len() * SLOT);
     let mut ranks = 0_u32;
-    for (i, &id) in order.iter().enumerate() {
-        let term = of(id);
-        if i == 0 || of(order[i - 1]) != term {
-            let len = u8::try_from(term.len())
-                .ok()
-                .filter(|&l| usize::from(l) < SLOT)
-                .ok_or_else(|| invalid(format!("interned load: a term encodes to {} bytes", term.len())))?;
-            slots.push(len);
-            slots.extend_from_slice(term);
-            slots.resize(slots.len() + SLOT - 1 - term.len(), 0);
+    for (i, &(_, id)) in order.iter().enumerate() {
+        if i == 0 || of(order[i - 1].1) != of(id) {
+            slots.extend_from_slice(slot(id));
             ranks += 1;
         }
         rank[id as usize] = ranks - 1;
