@@ -357,7 +357,7 @@ impl Crm {
                 out.push(rc);
             }
         }
-        out.sort_by(|a, b| b.created.cmp(&a.created));
+        out.sort_by_key(|rc| std::cmp::Reverse(rc.created));
         Ok(out)
     }
 
@@ -385,6 +385,5 @@ impl Crm {
             }
             Ok(ReturnCall { done_at: Some(at), outcome: (!outcome.is_empty()).then(|| outcome.to_owned()), ..rc })
         })
-        .map_err(Into::into)
     }
 }

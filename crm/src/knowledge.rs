@@ -213,7 +213,7 @@ impl Crm {
                 terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 terms.truncate(8);
                 let terms = terms.into_iter().map(|(term, tickets)| TermCount { term, tickets }).collect();
-                tickets.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+                tickets.sort_by_key(|t| std::cmp::Reverse(t.received_at));
                 let label = concept
                     .as_deref()
                     .and_then(|c| self.kb().concept(c).ok().flatten().map(|c| c.label))

@@ -240,7 +240,8 @@ fn row_texts(sheet: &Sheet, l: &Layout, row: u32, rep: &mut RowReport) -> HashMa
 fn data_rows(sheet: &Sheet, l: &Layout) -> std::ops::RangeInclusive<u32> {
     match sheet.row_span() {
         Some((_, last)) if last > l.header_row => l.header_row + 1..=last,
-        _ => 1..=0,
+        // No data row: an empty range.
+        _ => std::ops::RangeInclusive::new(1, 0),
     }
 }
 

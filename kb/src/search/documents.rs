@@ -249,7 +249,7 @@ impl<'a> DocBuilder<'a> {
         if let Some(p) = &c.person
             && let Some(person) = self.person(p)?
         {
-            d.add_text(f.org_text, &person.full_name());
+            d.add_text(f.org_text, person.full_name());
             display.person =
                 Some(Contact { code: person.staff_number.clone(), name: person.full_name(), extension: person.extension.clone() });
         }

@@ -166,7 +166,7 @@ mod tests {
         o.set("PIL-1", None);
         assert!(counts(&o, "o:A").is_empty());
         assert!(counts(&o, "p:1").is_empty());
-        assert!(o.counts.get("o:A").is_none());
+        assert!(!o.counts.contains_key("o:A"));
         // An item without a concept counts for nothing.
         let mut c = content("c:x", "o:C", None);
         c.concept = None;

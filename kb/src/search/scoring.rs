@@ -380,7 +380,7 @@ impl Eval {
                         any = true;
                     }
                 }
-                any.then(|| max + (sum - max) * *tie)
+                any.then_some(max + (sum - max) * *tie)
             }
             Eval::Any(nodes) => {
                 let (mut sum, mut any) = (0.0 as Score, false);
