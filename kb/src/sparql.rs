@@ -165,7 +165,7 @@ impl Kb {
             }
             tx.commit()?;
         }
-        self.invalidate_views(None);
+        self.clear_views();
         self.recompute_inferences()?;
         // An update may change anything search shows: rebuild the index.
         if let Some(index) = self.inner.search.get() {

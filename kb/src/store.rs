@@ -240,7 +240,9 @@ impl Kb {
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit().map_err(Error::from)?;
-        self.invalidate_views(Some(&w.changed));
+        if self.touches_views(w.changed.iter().map(|q| q.graph_name.as_ref())) {
+            self.clear_views();
+        }
         if let (Some(g), Some(index)) = (generation, self.inner.search.get()) {
             index.notify(g, touched);
         }
@@ -285,33 +287,30 @@ impl Kb {
             drop(guard);
             return self.write(f);
         }
-        // The buffer's terms and id quads go to oxigraph's interned loader.
         let buffer = w.bulk.take().unwrap_or_default();
-        let count = buffer.len();
-        let quads_touching_views: Vec<Quad> = buffer
-            .first_in_graphs(&[self.graph(Graph::Org), self.graph(Graph::Taxonomy)])
-            .map(oxigraph::model::QuadRef::into_owned)
-            .into_iter()
-            .collect();
+        let views_hit = self.touches_views(buffer.graphs());
         let mut touched = self.touched(buffer.subjects_and_graphs());
         touched.set_fresh(std::mem::take(&mut w.fresh));
         let generation = if touched.is_empty() { None } else { Some(self.bump_generation(&mut w.tx)?) };
         w.tx.commit()?;
-        if count > 0 {
+        // The buffer's terms and id quads go to oxigraph's interned loader.
+        let (terms, quads) = buffer.into_interned();
+        if !quads.is_empty() {
             // oxigraph (patched, see vendor/oxigraph/PATCHES.md) encodes each
             // of the buffer's terms once and sorts each of its indexes as
             // tuples of term ranks into one SST file, the files shared out
             // among one thread per core.
             let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4);
             let mut loader = self.inner.store.bulk_loader().with_num_threads(threads);
-            let (terms, quads) = buffer.into_interned();
             loader.load_interned(&terms, &quads)?;
-            tracing::debug!(ms = started.elapsed().as_millis(), "bulk quads encoded");
+            tracing::debug!(ms = started.elapsed().as_millis(), "bulk SST files written");
             loader.commit()?;
         }
-        self.invalidate_views(Some(&quads_touching_views));
+        if views_hit {
+            self.clear_views();
+        }
         tracing::debug!(
-            quads = count,
+            quads = quads.len(),
             build_ms = built.as_millis(),
             infer_ms = (inferred - built).as_millis(),
             load_ms = (started.elapsed() - inferred).as_millis(),
@@ -323,20 +322,19 @@ impl Kb {
         Ok(value)
     }
 
-    /// Empties the cache of item pages when `changed` touches the
-    /// organisation chart or the classification (`None`: anything may have
-    /// changed).
-    pub(crate) fn invalidate_views(&self, changed: Option<&[Quad]>) {
+    /// Whether a write in `graphs` changes what the cache of item pages
+    /// holds: the organisation chart or the classification.
+    fn touches_views<'g>(&self, mut graphs: impl Iterator<Item = GraphNameRef<'g>>) -> bool {
         let org = self.graph(Graph::Org);
         let tax = self.graph(Graph::Taxonomy);
-        let hit = changed.is_none_or(|c| {
-            c.iter().any(|q| matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_ref() == org || g.as_ref() == tax))
-        });
-        if hit {
-            let mut views = self.inner.views.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            self.inner.views_epoch.fetch_add(1, Ordering::AcqRel);
-            views.clear();
-        }
+        graphs.any(|g| matches!(g, GraphNameRef::NamedNode(g) if g == org || g == tax))
+    }
+
+    /// Empties the cache of item pages.
+    pub(crate) fn clear_views(&self) {
+        let mut views = self.inner.views.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.inner.views_epoch.fetch_add(1, Ordering::AcqRel);
+        views.clear();
     }
 
     /// The write generation: bumped by every write that changes what
@@ -409,7 +407,7 @@ impl Kb {
         let mut tx = self.inner.store.start_transaction()?;
         let value = f(&mut tx)?;
         tx.commit()?;
-        self.invalidate_views(None);
+        self.clear_views();
         Ok(value)
     }
 

@@ -237,11 +237,6 @@ impl Buffer {
         self.rows_of(s).any(|i| self.quads[i][1] != NONE && self.quads[i][3] == g)
     }
 
-    /// How many quads are live.
-    pub(crate) fn len(&self) -> usize {
-        self.id_quads().count()
-    }
-
     /// The live quads, in insertion order.
     pub(crate) fn live(&self) -> impl Iterator<Item = QuadRef<'_>> {
         self.quads.iter().filter_map(|q| self.terms.quad(q))
@@ -265,13 +260,10 @@ impl Buffer {
         })
     }
 
-    /// The first live quad in one of `graphs`, if any.
-    pub(crate) fn first_in_graphs(&self, graphs: &[NamedNodeRef<'_>]) -> Option<QuadRef<'_>> {
-        let ids: Vec<Id> = graphs.iter().filter_map(|g| self.terms.find((*g).into())).collect();
-        if ids.is_empty() {
-            return None;
-        }
-        self.id_quads().find(|q| ids.contains(&q[3])).and_then(|q| self.terms.quad(&q))
+    /// The graphs the live quads are in, each once.
+    pub(crate) fn graphs(&self) -> impl Iterator<Item = GraphNameRef<'_>> {
+        let ids: HashSet<Id> = self.id_quads().map(|q| q[3]).collect();
+        ids.into_iter().filter_map(|g| self.terms.graph(g))
     }
 
     /// Makes room for `n` more quads (a bulk write that knows its size
@@ -498,14 +490,15 @@ mod tests {
         assert!(b.remove(a.as_ref()));
         assert!(!b.remove(a.as_ref()));
         assert!(!b.contains(a.as_ref()));
-        assert_eq!(b.len(), 3);
+        assert_eq!(b.id_quads().count(), 3);
         assert_eq!(b.live().map(QuadRef::into_owned).collect::<Vec<_>>(), [literal.clone(), elsewhere.clone(), default.clone()]);
         // Each subject with its graphs once; the first quad in some graphs.
         let mut pairs: Vec<String> = b.subjects_and_graphs().map(|(s, g)| format!("{s} {g}")).collect();
         pairs.sort();
         assert_eq!(pairs, [format!("{} {}", n("a"), n("g")), format!("{} {}", n("a"), n("h")), format!("{} DEFAULT", n("b"))]);
-        assert_eq!(b.first_in_graphs(&[n("h").as_ref()]).map(QuadRef::into_owned), Some(elsewhere.clone()));
-        assert_eq!(b.first_in_graphs(&[n("x").as_ref()]), None);
+        let mut graphs: Vec<String> = b.graphs().map(|g| g.to_string()).collect();
+        graphs.sort();
+        assert_eq!(graphs, [n("g").to_string(), n("h").to_string(), "DEFAULT".to_owned()]);
         // The interned form names the same quads, the default graph as u32::MAX.
         let (terms, ids) = b.into_interned();
         let graph = |g: Id| (g != Id::MAX).then(|| terms[g as usize].to_string());
