@@ -663,7 +663,11 @@ impl StorageBulkLoader<'_> {
                 loader.load_interned(terms, quads, max_num_threads)
             }
             StorageBulkLoaderKind::Memory(loader) => {
-                loader.load_batch(interned_quads(terms, quads)?);
+                let quads = quads
+                    .iter()
+                    .map(|&q| interned_quad(terms, q).map(QuadRef::into_owned))
+                    .collect::<Result<_, _>>()?;
+                loader.load_batch(quads);
                 Ok(())
             }
         }
@@ -685,46 +689,34 @@ impl StorageBulkLoader<'_> {
     }
 }
 
-/// The quads of an interned load, for the stores that take quads
-/// (`u32::MAX` as graph: the default graph).
-fn interned_quads(
-    terms: &[oxrdf::Term],
-    quads: &[[u32; 4]],
-) -> Result<Vec<Quad>, StorageError> {
-    use oxrdf::{GraphName, NamedOrBlankNode, Term};
-    let invalid = |quad: [u32; 4], what: &str| {
-        StorageError::Other(format!("interned quad {quad:?}: {what}").into())
-    };
-    let node = |id: u32| -> Option<NamedOrBlankNode> {
+/// In the graph slot of an interned quad: the default graph.
+pub const INTERNED_DEFAULT_GRAPH: u32 = u32::MAX;
+
+/// An interned quad (`[subject, predicate, object, graph name]` as
+/// indices into `terms`) as a quad, checked: the subject and the graph
+/// name nodes, the predicate an IRI, every index in the table.
+pub fn interned_quad(terms: &[oxrdf::Term], quad: [u32; 4]) -> Result<QuadRef<'_>, StorageError> {
+    use oxrdf::Term;
+    let invalid = |what: &str| StorageError::Other(format!("interned quad {quad:?}: {what}").into());
+    let node = |id: u32| -> Option<NamedOrBlankNodeRef<'_>> {
         match terms.get(id as usize)? {
-            Term::NamedNode(n) => Some(n.clone().into()),
-            Term::BlankNode(b) => Some(b.clone().into()),
-            #[cfg(feature = "rdf-12")]
-            Term::Triple(_) => None,
-            Term::Literal(_) => None,
+            Term::NamedNode(n) => Some(n.into()),
+            Term::BlankNode(b) => Some(b.into()),
+            _ => None,
         }
     };
-    quads
-        .iter()
-        .map(|&quad| {
-            let [s, p, o, g] = quad;
-            let subject = node(s).ok_or_else(|| invalid(quad, "the subject is not a node"))?;
-            let Some(Term::NamedNode(predicate)) = terms.get(p as usize) else {
-                return Err(invalid(quad, "the predicate is not an IRI"));
-            };
-            let object = terms
-                .get(o as usize)
-                .ok_or_else(|| invalid(quad, "no such object term"))?;
-            let graph = if g == u32::MAX {
-                GraphName::DefaultGraph
-            } else {
-                node(g)
-                    .ok_or_else(|| invalid(quad, "the graph name is not a node"))?
-                    .into()
-            };
-            Ok(Quad::new(subject, predicate.clone(), object.clone(), graph))
-        })
-        .collect()
+    let [s, p, o, g] = quad;
+    let subject = node(s).ok_or_else(|| invalid("the subject is not a node"))?;
+    let Some(Term::NamedNode(predicate)) = terms.get(p as usize) else {
+        return Err(invalid("the predicate is not an IRI"));
+    };
+    let object = terms.get(o as usize).ok_or_else(|| invalid("no such object term"))?;
+    let graph = if g == INTERNED_DEFAULT_GRAPH {
+        GraphNameRef::DefaultGraph
+    } else {
+        node(g).ok_or_else(|| invalid("the graph name is not a node"))?.into()
+    };
+    Ok(QuadRef::new(subject, predicate, object, graph))
 }
 
 #[cfg(not(target_family = "wasm"))]

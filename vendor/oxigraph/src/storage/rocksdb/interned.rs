@@ -14,13 +14,11 @@ use crate::model::Term;
 use crate::storage::binary_encoder::{WRITTEN_TERM_MAX_SIZE, write_term};
 use crate::storage::numeric_encoder::{EncodedTerm, insert_term};
 use crate::storage::rocksdb_wrapper::ColumnFamily;
+use crate::storage::{INTERNED_DEFAULT_GRAPH, interned_quad};
 use std::fs::remove_file;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// In the graph slot of an interned quad: the default graph.
-pub const DEFAULT_GRAPH_ID: u32 = u32::MAX;
 
 /// The order of the slots `[subject, predicate, object, graph]` in each
 /// quad index, and of `[subject, predicate, object]` in each triple index.
@@ -38,7 +36,9 @@ const OSP: [usize; 3] = [2, 0, 1];
 enum Task {
     Id2Str,
     Graphs,
+    /// A quad index: the order of its slots.
     Quads(ColumnFamily, [usize; 4]),
+    /// A default-graph index.
     Triples(ColumnFamily, [usize; 3]),
 }
 
@@ -112,27 +112,12 @@ pub fn build_sst_files(
     let mut used = vec![false; terms.len()];
     let mut defaults = 0;
     for &quad in quads {
+        interned_quad(terms, quad)?;
         let [s, p, o, g] = quad;
-        let kind = |id: u32| terms.get(id as usize);
-        match kind(s) {
-            Some(Term::NamedNode(_) | Term::BlankNode(_)) => (),
-            #[cfg(feature = "rdf-12")]
-            Some(Term::Triple(_)) => (),
-            other => return Err(invalid(format!("interned quad {quad:?}: the subject is {other:?}, not a node"))),
-        }
-        if !matches!(kind(p), Some(Term::NamedNode(_))) {
-            return Err(invalid(format!("interned quad {quad:?}: the predicate is not an IRI")));
-        }
-        if kind(o).is_none() {
-            return Err(invalid(format!("interned quad {quad:?}: no term {o}")));
-        }
-        if g != DEFAULT_GRAPH_ID && !matches!(kind(g), Some(Term::NamedNode(_) | Term::BlankNode(_))) {
-            return Err(invalid(format!("interned quad {quad:?}: the graph name is not a node")));
-        }
         for id in [s, p, o] {
             used[id as usize] = true;
         }
-        if g == DEFAULT_GRAPH_ID {
+        if g == INTERNED_DEFAULT_GRAPH {
             defaults += 1;
         } else {
             used[g as usize] = true;
@@ -202,7 +187,7 @@ pub fn build_sst_files(
     let mut default = Vec::with_capacity(defaults);
     for &[s, p, o, g] in quads {
         let r = |id: u32| rank[id as usize];
-        if g == DEFAULT_GRAPH_ID {
+        if g == INTERNED_DEFAULT_GRAPH {
             default.push([r(s), r(p), r(o)]);
         } else {
             named.push([r(s), r(p), r(o), r(g)]);
@@ -297,23 +282,23 @@ fn write_task(
             }
             Ok(Some((storage.graphs_cf.clone(), sst.finish()?)))
         }
-        Task::Quads(cf, order) => {
-            let mut keys: Vec<u128> =
-                named.iter().map(|q| order.iter().fold(0_u128, |key, &slot| (key << 32) | u128::from(q[slot]))).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let path = write_keys(storage, &keys, 4, encoded)?;
-            Ok(Some((cf.clone(), path)))
-        }
-        Task::Triples(cf, order) => {
-            let mut keys: Vec<u128> =
-                default.iter().map(|q| order.iter().fold(0_u128, |key, &slot| (key << 32) | u128::from(q[slot]))).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let path = write_keys(storage, &keys, 3, encoded)?;
-            Ok(Some((cf.clone(), path)))
-        }
+        Task::Quads(cf, order) => Ok(Some((cf.clone(), write_index(storage, named, *order, encoded)?))),
+        Task::Triples(cf, order) => Ok(Some((cf.clone(), write_index(storage, default, *order, encoded)?))),
     }
+}
+
+/// Writes one index: its rows' ranks in the index's slot order, packed
+/// into one integer each, sorted, deduplicated, and written as keys.
+fn write_index<const N: usize>(
+    storage: &RocksDbStorage,
+    rows: &[[u32; N]],
+    order: [usize; N],
+    encoded: &Encoded,
+) -> Result<PathBuf, StorageError> {
+    let mut keys: Vec<u128> = rows.iter().map(|row| order.iter().fold(0_u128, |key, &slot| (key << 32) | u128::from(row[slot]))).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    write_keys(storage, &keys, N as u32, encoded)
 }
 
 /// Writes sorted keys of `width` ranks as the concatenation of their terms'
